@@ -1,0 +1,122 @@
+// runtime-updater's server: wires the JIT runtime to the HTTP front end,
+// then waits for SIGINT or SIGTERM.
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "http/access_log.h"
+#include "http/server.h"
+#include "jit/runtime.h"
+
+DEFINE_string(address, "127.0.0.1", "Address to listen on.");
+DEFINE_int32(port, 5000, "Port to listen on; 0 picks a free port.");
+DEFINE_int32(threads, 0,
+             "Threads serving connections; 0 means one per core, at least "
+             "2.");
+DEFINE_string(port_file, "",
+              "If set, the bound port is written to this file once the "
+              "server accepts connections (for scripts and tests).");
+DEFINE_string(access_log, "www.log",
+              "File name of the access log in --log_dir; empty for standard "
+              "error.");
+DEFINE_int32(codegen_opt_level, 2,
+             "LLVM code generation level for uploads, 0 (fastest compile) "
+             "to 3.");
+DEFINE_uint64(max_body_bytes, 16 << 20,
+              "Largest request body accepted, in bytes.");
+DEFINE_uint64(max_global_bytes, 4 << 20,
+              "Largest total size of an upload's global variables, in "
+              "bytes.");
+DEFINE_int32(resident_versions, 4,
+             "Versions of each function whose machine code stays loaded.");
+
+namespace {
+
+int DefaultThreads() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores < 2 ? 2 : static_cast<int>(cores);
+}
+
+// Blocks the signals the server waits for in every thread it starts, so
+// that only the main thread's sigwait sees them.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "runtime-updater: an HTTP server whose functions are replaced at run "
+      "time from uploaded LLVM bitcode");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  if (gflags::GetCommandLineFlagInfoOrDie("log_dir").is_default &&
+      FLAGS_log_dir.empty()) {
+    FLAGS_log_dir = "logs";
+  }
+  ::mkdir(FLAGS_log_dir.c_str(), 0755);
+  google::InitGoogleLogging(argv[0]);
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t shutdown_signals = BlockShutdownSignals();
+
+  ru::RuntimeOptions runtime_options;
+  runtime_options.codegen_opt_level = FLAGS_codegen_opt_level;
+  runtime_options.max_global_bytes = FLAGS_max_global_bytes;
+  runtime_options.resident_versions = FLAGS_resident_versions;
+  std::unique_ptr<ru::Runtime> runtime;
+  ru::Status status = ru::Runtime::Create(runtime_options, &runtime);
+  if (!status.ok()) {
+    LOG(FATAL) << "cannot start the JIT: " << status.message();
+  }
+
+  std::string error;
+  std::string access_path =
+      FLAGS_access_log.empty() ? "" : FLAGS_log_dir + "/" + FLAGS_access_log;
+  std::unique_ptr<ru::AccessLog> access_log =
+      ru::AccessLog::Open(access_path, &error);
+  if (access_log == nullptr) LOG(FATAL) << error;
+
+  ru::ServerOptions server_options;
+  server_options.address = FLAGS_address;
+  server_options.port = static_cast<uint16_t>(FLAGS_port);
+  server_options.threads = FLAGS_threads > 0 ? FLAGS_threads : DefaultThreads();
+  server_options.limits.max_body_bytes = FLAGS_max_body_bytes;
+  auto server = std::make_unique<ru::Server>(server_options, runtime.get(),
+                                             access_log.get());
+  status = server->Start();
+  if (!status.ok()) LOG(FATAL) << status.message();
+
+  LOG(INFO) << "listening on " << FLAGS_address << ":" << server->port()
+            << " with " << server_options.threads << " threads";
+  std::printf("runtime-updater listening on http://%s:%u\n",
+              FLAGS_address.c_str(), server->port());
+  std::fflush(stdout);
+  if (!FLAGS_port_file.empty()) {
+    std::string temporary = FLAGS_port_file + ".tmp";
+    std::ofstream(temporary) << server->port() << "\n";
+    std::rename(temporary.c_str(), FLAGS_port_file.c_str());
+  }
+
+  int signal_number = 0;
+  sigwait(&shutdown_signals, &signal_number);
+  LOG(INFO) << "received signal " << signal_number << ", shutting down";
+  server->Shutdown();
+  server.reset();
+  access_log.reset();
+  runtime.reset();
+  LOG(INFO) << "stopped";
+  return 0;
+}

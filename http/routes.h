@@ -1,0 +1,39 @@
+// Routes: what the server answers to each request, independent of how
+// bytes reach it. Handle() runs on whichever thread the server chooses and
+// may take as long as the function it calls.
+//
+//   GET  /                  calls foobar with the query parameters
+//   POST /update_endpoint   compiles the body as a new version of
+//                           ?function= (default foobar) and makes it live
+
+#ifndef RUNTIME_UPDATER_HTTP_ROUTES_H_
+#define RUNTIME_UPDATER_HTTP_ROUTES_H_
+
+#include "http/json_reply.h"
+#include "http/request_reader.h"
+#include "jit/runtime.h"
+
+namespace ru {
+
+class Routes {
+ public:
+  // `runtime` must outlive the Routes.
+  explicit Routes(Runtime* runtime) : runtime_(runtime) {}
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // True when answering `request` may run uploaded code or compile, and
+  // so may take long.
+  static bool MayBeSlow(const HttpRequest& request);
+
+ private:
+  HttpResponse CallEndpoint(const std::string& function,
+                            const HttpRequest& request);
+  HttpResponse Update(const HttpRequest& request);
+
+  Runtime* runtime_;
+};
+
+}  // namespace ru
+
+#endif  // RUNTIME_UPDATER_HTTP_ROUTES_H_

@@ -1,0 +1,2 @@
+/* Rejected: foobar with the wrong type (422). */
+double foobar(double x) { return x * 2; }

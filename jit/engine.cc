@@ -1,0 +1,163 @@
+#include "jit/engine.h"
+
+#include "jit/upload_error.h"
+#include "jit/upload_reader.h"
+#include <set>
+
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+
+namespace ru {
+
+llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
+    const std::map<std::string, void*>& host_symbols,
+    llvm::CodeGenOptLevel opt_level) {
+  std::unique_ptr<Engine> engine(new Engine());
+
+  auto builder_or_err = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder_or_err) return builder_or_err.takeError();
+  builder_or_err->setCodeGenOptLevel(opt_level);
+
+  // Uploaded code must not see every symbol of the process (system and
+  // exit among them). ORC's platform support wants a dylib of process
+  // symbols for its own helpers; it gets one that finds only offered names,
+  // and uploads link against the host dylib alone.
+  std::set<std::string> offered_names;
+  for (const auto& entry : host_symbols) offered_names.insert(entry.first);
+  auto setup_process_symbols =
+      [offered_names](llvm::orc::LLJIT& jit)
+      -> llvm::Expected<llvm::orc::JITDylibSP> {
+    auto& dylib = jit.getExecutionSession().createBareJITDylib("process");
+    auto generator =
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+            jit.getDataLayout().getGlobalPrefix(),
+            [offered_names](const llvm::orc::SymbolStringPtr& name) {
+              return offered_names.count((*name).str()) > 0;
+            });
+    if (!generator) return generator.takeError();
+    dylib.addGenerator(std::move(*generator));
+    return &dylib;
+  };
+  auto jit_or_err =
+      llvm::orc::LLJITBuilder()
+          .setJITTargetMachineBuilder(std::move(*builder_or_err))
+          .setLinkProcessSymbolsByDefault(false)
+          .setProcessSymbolsJITDylibSetup(std::move(setup_process_symbols))
+          .create();
+  if (!jit_or_err) return jit_or_err.takeError();
+  engine->jit_ = std::move(*jit_or_err);
+
+  Engine* raw = engine.get();
+  engine->jit_->getExecutionSession().setErrorReporter(
+      [raw](llvm::Error error) {
+        std::string text = llvm::toString(std::move(error));
+        std::lock_guard<std::mutex> lock(raw->reported_mutex_);
+        raw->reported_ = std::move(text);
+      });
+
+  auto stubs_builder = llvm::orc::createLocalIndirectStubsManagerBuilder(
+      engine->jit_->getTargetTriple());
+  if (!stubs_builder) {
+    return llvm::make_error<llvm::StringError>(
+        "no indirect stubs for this target", llvm::inconvertibleErrorCode());
+  }
+  engine->stubs_ = stubs_builder();
+
+  auto host_or_err =
+      engine->jit_->getExecutionSession().createJITDylib("host");
+  if (!host_or_err) return host_or_err.takeError();
+  engine->host_ = &*host_or_err;
+  llvm::orc::SymbolMap symbols;
+  for (const auto& [name, address] : host_symbols) {
+    symbols[engine->jit_->mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  }
+  if (auto error = engine->host_->define(llvm::orc::absoluteSymbols(symbols))) {
+    return std::move(error);
+  }
+  return std::move(engine);
+}
+
+Engine::~Engine() {
+  if (jit_ == nullptr) return;
+  if (auto error = jit_->getExecutionSession().endSession()) {
+    llvm::consumeError(std::move(error));
+  }
+}
+
+llvm::Expected<void*> Engine::AddStub(const std::string& name, void* initial) {
+  if (auto error = stubs_->createStub(
+          name, llvm::orc::ExecutorAddr::fromPtr(initial),
+          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable)) {
+    return std::move(error);
+  }
+  llvm::orc::ExecutorSymbolDef stub = stubs_->findStub(name, true);
+  llvm::orc::SymbolMap symbols;
+  symbols[jit_->mangleAndIntern(name)] = stub;
+  if (auto error = host_->define(llvm::orc::absoluteSymbols(symbols))) {
+    return std::move(error);
+  }
+  return stub.getAddress().toPtr<void*>();
+}
+
+llvm::Error Engine::Retarget(const std::string& name, void* target) {
+  return stubs_->updatePointer(name,
+                               llvm::orc::ExecutorAddr::fromPtr(target));
+}
+
+llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
+                                        const std::string& symbol) {
+  LoadedCode code;
+  code.has_initializers = module.withModuleDo([](llvm::Module& m) {
+    return m.getNamedGlobal("llvm.global_ctors") != nullptr ||
+           m.getNamedGlobal("llvm.global_dtors") != nullptr;
+  });
+
+  auto dylib_or_err =
+      jit_->createJITDylib("upload." + std::to_string(next_dylib_++));
+  if (!dylib_or_err) return dylib_or_err.takeError();
+  code.dylib = &*dylib_or_err;
+  code.dylib->addToLinkOrder(*host_);
+
+  {
+    std::lock_guard<std::mutex> lock(reported_mutex_);
+    reported_.clear();
+  }
+  auto fail = [&](llvm::Error error) -> llvm::Error {
+    std::string reason = llvm::toString(std::move(error));
+    {
+      std::lock_guard<std::mutex> lock(reported_mutex_);
+      if (!reported_.empty()) reason = reported_;
+    }
+    if (auto removed =
+            jit_->getExecutionSession().removeJITDylib(*code.dylib)) {
+      llvm::consumeError(std::move(removed));
+    }
+    return UnprocessableError("the module failed to compile or link: " +
+                              SanitizeForClient(reason));
+  };
+
+  if (auto error = jit_->addIRModule(*code.dylib, std::move(module))) {
+    return fail(std::move(error));
+  }
+  auto address_or_err = jit_->lookup(*code.dylib, symbol);
+  if (!address_or_err) return fail(address_or_err.takeError());
+  if (code.has_initializers) {
+    if (auto error = jit_->initialize(*code.dylib)) {
+      return fail(std::move(error));
+    }
+  }
+  code.address = address_or_err->toPtr<void*>();
+  return code;
+}
+
+llvm::Error Engine::Unload(const LoadedCode& code) {
+  if (code.has_initializers) {
+    if (auto error = jit_->deinitialize(*code.dylib)) return error;
+  }
+  return jit_->getExecutionSession().removeJITDylib(*code.dylib);
+}
+
+}  // namespace ru
