@@ -1,0 +1,137 @@
+// The JIT runtime without HTTP: uploads of real bitcode built from
+// ir_samples/, calls through the stubs, and every kind of rejected upload
+// leaving the live version serving.
+
+#include "jit/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/server_process.h"
+
+namespace ru {
+namespace {
+
+using ru_test::ReadFile;
+using ru_test::SamplePath;
+
+class RuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RuntimeOptions options;
+    options.resident_versions = 2;
+    Status status = Runtime::Create(options, &runtime_);
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+
+  Status Upload(const std::string& sample,
+                const std::string& function = "foobar") {
+    UpdateResult result;
+    return runtime_->Update(function, ReadFile(SamplePath(sample)), &result);
+  }
+
+  // Calls foobar; returns the body, or "error: ..." when the call failed.
+  std::string Call(QueryParams params = {}) {
+    EndpointResult result;
+    Status status = runtime_->CallEndpoint("foobar", std::move(params),
+                                           &result);
+    EXPECT_TRUE(status.ok()) << status.message();
+    return result.ok ? result.body : "error: " + result.error;
+  }
+
+  std::unique_ptr<Runtime> runtime_;
+};
+
+TEST_F(RuntimeTest, BuiltinFoobarAnswersNull) {
+  EXPECT_EQ(Call(), "null");
+}
+
+TEST_F(RuntimeTest, UploadChangesTheAnswer) {
+  ASSERT_TRUE(Upload("cube_diff.bc").ok());
+  EXPECT_EQ(Call({{"x", "3"}, {"y", "1"}}), "8");
+  ASSERT_TRUE(Upload("string.bc").ok());
+  EXPECT_EQ(Call(), "\"foobar\"");
+}
+
+TEST_F(RuntimeTest, UpdateReportsVersionAndDigest) {
+  UpdateResult first;
+  UpdateResult second;
+  std::string bytes = ReadFile(SamplePath("loop.bc"));
+  ASSERT_TRUE(runtime_->Update("foobar", bytes, &first).ok());
+  ASSERT_TRUE(runtime_->Update("foobar", bytes, &second).ok());
+  EXPECT_EQ(first.version, 1);
+  EXPECT_EQ(second.version, 2) << "versions count up per function";
+  EXPECT_EQ(first.sha256.size(), 64u);
+  EXPECT_EQ(first.sha256, second.sha256) << "same bytes, same digest";
+}
+
+TEST_F(RuntimeTest, TwentyConsecutiveUpdatesAllWork) {
+  // More updates than resident versions: old code is freed as we go.
+  for (int i = 0; i < 20; ++i) {
+    const char* sample = i % 2 == 0 ? "loop.bc" : "two_values.bc";
+    Status status = Upload(sample);
+    ASSERT_TRUE(status.ok()) << "update " << i << ": " << status.message();
+    EXPECT_EQ(Call(), i % 2 == 0 ? "[0,2,4]" : "[\"foobar\",5]");
+  }
+}
+
+TEST_F(RuntimeTest, UpdatedServerFunctionIsSeenThroughLiveFoobar) {
+  ASSERT_TRUE(Upload("call_server.bc").ok());
+  EXPECT_EQ(Call(), "1");
+  ASSERT_TRUE(Upload("returns_two.bc", "function_for_foobar_to_call").ok());
+  EXPECT_EQ(Call(), "2") << "foobar reaches the new version via its stub";
+}
+
+TEST_F(RuntimeTest, RejectedUploadsKeepTheLiveVersion) {
+  ASSERT_TRUE(Upload("string.bc").ok());
+  struct Case {
+    std::string sample;
+    Status::Code code;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"wrong_type.bc", Status::Code::kUnprocessable, "double (double)"},
+           {"no_foobar.bc", Status::Code::kUnprocessable, "does not define"},
+           {"uses_system.bc", Status::Code::kUnprocessable, "system"},
+           {"foreign_triple.bc", Status::Code::kUnprocessable, "aarch64"},
+           {"inline_asm.bc", Status::Code::kUnprocessable, "assembly"},
+           {"not_verified.ll", Status::Code::kUnprocessable, "verifier"},
+       }) {
+    Status status = Upload(c.sample);
+    EXPECT_EQ(status.code(), c.code) << c.sample << ": " << status.message();
+    EXPECT_NE(status.message().find(c.says), std::string::npos)
+        << c.sample << " should name the cause; got: " << status.message();
+    EXPECT_EQ(Call(), "\"foobar\"") << "live version lost after " << c.sample;
+  }
+}
+
+TEST_F(RuntimeTest, UnreadableBytesAreBadInput) {
+  UpdateResult result;
+  std::string bitcode = ReadFile(SamplePath("string.bc"));
+  for (const std::string& bytes :
+       {std::string(), std::string("hello world"),
+        bitcode.substr(0, bitcode.size() / 2), std::string("\x01\x02\xff", 3)}) {
+    Status status = runtime_->Update("foobar", bytes, &result);
+    EXPECT_EQ(status.code(), Status::Code::kBadInput) << status.message();
+  }
+  EXPECT_EQ(Call(), "null");
+}
+
+TEST_F(RuntimeTest, UnknownFunctionIsNotFound) {
+  UpdateResult result;
+  Status status = runtime_->Update("nope", ReadFile(SamplePath("string.bc")),
+                                   &result);
+  EXPECT_EQ(status.code(), Status::Code::kNotFound);
+}
+
+TEST_F(RuntimeTest, TextualIrAndOlderClangAreAccepted) {
+  ASSERT_TRUE(Upload("string.ll").ok());
+  EXPECT_EQ(Call(), "\"foobar\"");
+  std::string clang14 = SamplePath("cube_diff_clang14.bc");
+  if (ReadFile(clang14).empty()) GTEST_SKIP() << "clang-14 is not installed";
+  Status status = Upload("cube_diff_clang14.bc");
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(Call({{"x", "1"}, {"y", "3"}}), "8");
+}
+
+}  // namespace
+}  // namespace ru

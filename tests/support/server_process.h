@@ -1,0 +1,60 @@
+// ServerProcess: the real runtime-updater binary, started on a free port in
+// a temporary directory of its own, for integration tests.
+
+#ifndef RUNTIME_UPDATER_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define RUNTIME_UPDATER_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ru_test {
+
+class ServerProcess {
+ public:
+  // `args` are passed after --port=0, --port_file and --log_dir. `dir`, if
+  // given, is used as the working directory instead of a new one (to
+  // restart a server on the same state).
+  explicit ServerProcess(std::vector<std::string> args = {},
+                         std::string dir = "");
+  // Stops the server with SIGKILL if it is still running.
+  ~ServerProcess();
+
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the binary and waits until it accepts connections.
+  bool Start(std::string* error);
+
+  // Sends `signal` and waits up to `timeout_ms`; returns the exit status as
+  // waitpid reports it, or -1 on timeout.
+  int Stop(int signal, int timeout_ms = 20000);
+
+  // Whether the process is still running.
+  bool Running();
+
+  std::string Url(const std::string& path_and_query = "/") const;
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& dir() const { return dir_; }
+  // Everything the process wrote to stdout and stderr so far.
+  std::string Output() const;
+
+ private:
+  std::vector<std::string> args_;
+  std::string dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  bool reaped_ = false;
+};
+
+// The path of a compiled sample in the build tree, e.g. "cube_diff.bc".
+std::string SamplePath(const std::string& name);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace ru_test
+
+#endif  // RUNTIME_UPDATER_TESTS_SUPPORT_SERVER_PROCESS_H_
