@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -35,6 +36,11 @@ DEFINE_uint64(max_body_bytes, 16 << 20,
 DEFINE_uint64(max_global_bytes, 4 << 20,
               "Largest total size of an upload's global variables, in "
               "bytes.");
+DEFINE_string(state_dir, "state",
+              "Directory where versions are kept across restarts.");
+DEFINE_bool(sync_writes, true,
+            "Sync the state directory before acknowledging an update or a "
+            "rollback.");
 DEFINE_int32(resident_versions, 4,
              "Versions of each function whose machine code stays loaded.");
 
@@ -76,11 +82,21 @@ int main(int argc, char** argv) {
   runtime_options.codegen_opt_level = FLAGS_codegen_opt_level;
   runtime_options.max_global_bytes = FLAGS_max_global_bytes;
   runtime_options.resident_versions = FLAGS_resident_versions;
+  runtime_options.state_dir = FLAGS_state_dir;
+  runtime_options.sync_writes = FLAGS_sync_writes;
   std::unique_ptr<ru::Runtime> runtime;
-  ru::Status status = ru::Runtime::Create(runtime_options, &runtime);
+  std::vector<std::string> notes;
+  auto start = std::chrono::steady_clock::now();
+  ru::Status status = ru::Runtime::Create(runtime_options, &runtime, &notes);
+  for (const std::string& note : notes) LOG(INFO) << note;
   if (!status.ok()) {
-    LOG(FATAL) << "cannot start the JIT: " << status.message();
+    LOG(FATAL) << "cannot start the runtime: " << status.message();
   }
+  LOG(INFO) << "runtime ready in "
+            << std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - start)
+                   .count()
+            << " ms (state in " << FLAGS_state_dir << ")";
 
   std::string error;
   std::string access_path =

@@ -3,8 +3,8 @@
 #include <glog/logging.h>
 
 #include "http/query.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
+#include "http/version_json.h"
+#include "jit/client_text.h"
 
 namespace ru {
 namespace {
@@ -12,31 +12,83 @@ namespace {
 HttpResponse MethodNotAllowed(const std::string& method,
                               const std::string& allowed) {
   HttpResponse response = ErrorResponse(
-      405, "method " + method + " is not allowed here; use " + allowed);
+      405, "method " + SanitizeForClient(method, 20) +
+               " is not allowed here; use " + allowed);
   response.headers.emplace_back("Allow", allowed);
   return response;
+}
+
+HttpResponse JsonResponse(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse StatusResponse(const Status& status) {
+  return ErrorResponse(HttpStatusFor(status), status.message());
+}
+
+// Parses a version number from a query value or a path segment: digits
+// only, at most 9 of them.
+bool ParseVersion(const std::string& text, int* version) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *version = std::stoi(text);
+  return true;
+}
+
+bool IsTrue(const std::string& value) {
+  return value == "1" || value == "true" || value == "yes";
+}
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
 }
 
 }  // namespace
 
 bool Routes::MayBeSlow(const HttpRequest& request) {
-  return request.path == "/" || request.path == "/update_endpoint";
+  return request.path == "/" || request.path == "/update_endpoint" ||
+         request.path == "/rollback";
 }
 
 HttpResponse Routes::Handle(const HttpRequest& request) {
-  if (request.path == "/") {
+  const std::string& path = request.path;
+  if (path == "/") {
     if (request.method != "GET" && request.method != "HEAD") {
       return MethodNotAllowed(request.method, "GET");
     }
     return CallEndpoint("foobar", request);
   }
-  if (request.path == "/update_endpoint") {
+  if (path == "/update_endpoint") {
     if (request.method != "POST") {
       return MethodNotAllowed(request.method, "POST");
     }
     return Update(request);
   }
-  return ErrorResponse(404, "no route for " + request.path);
+  if (path == "/rollback") {
+    if (request.method != "POST") {
+      return MethodNotAllowed(request.method, "POST");
+    }
+    return Rollback(request);
+  }
+  if (path == "/versions" || path.rfind("/versions/", 0) == 0) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return MethodNotAllowed(request.method, "GET");
+    }
+    return Versions(request);
+  }
+  return ErrorResponse(404, "no route for " + SanitizeForClient(path, 200));
 }
 
 HttpResponse Routes::CallEndpoint(const std::string& function,
@@ -44,8 +96,7 @@ HttpResponse Routes::CallEndpoint(const std::string& function,
   EndpointResult result;
   Status status =
       runtime_->CallEndpoint(function, ParseQuery(request.query), &result);
-  if (!status.ok()) return ErrorResponse(HttpStatusFor(status),
-                                         status.message());
+  if (!status.ok()) return StatusResponse(status);
   HttpResponse response;
   response.answered_by = function + "@" + std::to_string(result.version);
   if (!result.ok) {
@@ -59,37 +110,86 @@ HttpResponse Routes::CallEndpoint(const std::string& function,
 
 HttpResponse Routes::Update(const HttpRequest& request) {
   QueryParams params = ParseQuery(request.query);
-  std::string function = QueryValue(params, "function", "foobar");
+  UpdateRequest update;
+  update.function = QueryValue(params, "function", "foobar");
+  update.bytes = request.body;
+  update.message = SanitizeForClient(QueryValue(params, "message"), 1000);
+  update.dry_run = IsTrue(QueryValue(params, "dry_run"));
+  std::string function = SanitizeForClient(update.function, 100);
 
   UpdateResult result;
-  Status status = runtime_->Update(function, request.body, &result);
+  Status status = runtime_->Update(update, &result);
   if (!status.ok()) {
     LOG(WARNING) << "rejected upload for " << function << " ("
                  << request.body.size() << " bytes): " << status.message();
-    return ErrorResponse(HttpStatusFor(status), status.message());
+    return StatusResponse(status);
   }
-  LOG(INFO) << "updated " << result.function << " to version "
-            << result.version << " (" << request.body.size() << " bytes, "
-            << result.compile_ms << " ms)";
-
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  writer.Key("Success");
-  writer.String("Updated");
-  writer.Key("function");
-  writer.String(result.function.c_str());
-  writer.Key("version");
-  writer.Int(result.version);
-  writer.Key("sha256");
-  writer.String(result.sha256.c_str());
-  writer.Key("compile_ms");
-  writer.Double(result.compile_ms);
-  writer.EndObject();
-  HttpResponse response;
-  response.body.assign(buffer.GetString(), buffer.GetSize());
-  response.answered_by = result.function + "@" + std::to_string(result.version);
+  if (result.dry_run) {
+    LOG(INFO) << "dry run for " << function << " passed ("
+              << request.body.size() << " bytes, " << result.compile_ms
+              << " ms)";
+  } else if (result.created) {
+    LOG(INFO) << "updated " << function << " to version " << result.version
+              << " (" << request.body.size() << " bytes, "
+              << result.compile_ms << " ms)";
+  } else {
+    LOG(INFO) << "upload for " << function << " equals version "
+              << result.version << ", which is live";
+  }
+  HttpResponse response = JsonResponse(UpdateJson(result));
+  response.answered_by = function + "@" + std::to_string(result.version);
   return response;
+}
+
+HttpResponse Routes::Rollback(const HttpRequest& request) {
+  QueryParams params = ParseQuery(request.query);
+  std::string function = QueryValue(params, "function", "foobar");
+  int version = -1;
+  std::string version_text = QueryValue(params, "version");
+  if (!version_text.empty() && !ParseVersion(version_text, &version)) {
+    return ErrorResponse(400, "version must be a number, got '" +
+                                  SanitizeForClient(version_text, 40) + "'");
+  }
+  RollbackResult result;
+  Status status = runtime_->Rollback(function, version, &result);
+  if (!status.ok()) {
+    LOG(WARNING) << "rollback of " << SanitizeForClient(function, 100)
+                 << " refused: " << status.message();
+    return StatusResponse(status);
+  }
+  LOG(INFO) << "rolled back " << result.function << " from version "
+            << result.from << " to " << result.to << " ("
+            << (result.recompiled ? "recompiled" : "resident") << ", "
+            << result.ms << " ms)";
+  return JsonResponse(RollbackJson(result));
+}
+
+HttpResponse Routes::Versions(const HttpRequest& request) {
+  std::vector<std::string> parts = SplitPath(request.path);
+  if (parts.size() == 1) {
+    return JsonResponse(FunctionsJson(runtime_->DescribeFunctions()));
+  }
+  const std::string& function = parts[1];
+  if (parts.size() == 2) {
+    FunctionInfo info;
+    Status status = runtime_->DescribeFunction(function, &info);
+    if (!status.ok()) return StatusResponse(status);
+    return JsonResponse(FunctionJson(info));
+  }
+  int version = 0;
+  if (parts.size() == 4 && parts[3] == "bitcode") {
+    if (!ParseVersion(parts[2], &version)) {
+      return ErrorResponse(404, "no version '" +
+                                    SanitizeForClient(parts[2], 40) + "'");
+    }
+    HttpResponse response;
+    Status status = runtime_->VersionBytes(function, version, &response.body);
+    if (!status.ok()) return StatusResponse(status);
+    response.content_type = "application/octet-stream";
+    return response;
+  }
+  return ErrorResponse(404, "no route for " +
+                                SanitizeForClient(request.path, 200));
 }
 
 }  // namespace ru

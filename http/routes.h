@@ -2,9 +2,13 @@
 // bytes reach it. Handle() runs on whichever thread the server chooses and
 // may take as long as the function it calls.
 //
-//   GET  /                  calls foobar with the query parameters
-//   POST /update_endpoint   compiles the body as a new version of
-//                           ?function= (default foobar) and makes it live
+//   GET  /                              calls foobar with the query
+//   POST /update_endpoint               compiles the body as a new version
+//                                       of ?function= (default foobar)
+//   POST /rollback?function=F[&version=N]
+//   GET  /versions                      every function and its history
+//   GET  /versions/F                    one function, newest first
+//   GET  /versions/F/N/bitcode          the stored bytes of a version
 
 #ifndef RUNTIME_UPDATER_HTTP_ROUTES_H_
 #define RUNTIME_UPDATER_HTTP_ROUTES_H_
@@ -30,6 +34,8 @@ class Routes {
   HttpResponse CallEndpoint(const std::string& function,
                             const HttpRequest& request);
   HttpResponse Update(const HttpRequest& request);
+  HttpResponse Rollback(const HttpRequest& request);
+  HttpResponse Versions(const HttpRequest& request);
 
   Runtime* runtime_;
 };

@@ -2,7 +2,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 
@@ -15,6 +15,7 @@
 #include "jit/updateable.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
+#include "jit/version_store.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/TargetSelect.h"
@@ -33,11 +34,8 @@ const FunctionSignature kEndpointSignature = {
 const FunctionSignature kValueSignature = {"i64()", "int64_t (void)"};
 
 struct Version {
-  int number = 0;
-  std::string sha256;
-  size_t size = 0;
-  double compile_ms = 0;
-  LoadedCode code;  // Empty once the machine code has been freed.
+  VersionRecord record;
+  LoadedCode code;  // Empty unless the machine code is resident.
 };
 
 // One updatable function: its stub and its versions.
@@ -46,15 +44,30 @@ struct Slot {
   FunctionSignature signature;
   bool endpoint = false;
   void* stub = nullptr;
-  std::vector<Version> versions;    // Guarded by the update mutex.
-  std::deque<int> resident;         // Version numbers with code loaded.
-  std::atomic<int> live_version{0};  // 0: the built-in one.
+  void* builtin = nullptr;
+  // The fields below are guarded by the runtime's update mutex.
+  std::vector<Version> versions;  // versions[i].record.number == i + 1.
+  std::list<int> resident;        // Numbers with code loaded, oldest first.
+  std::atomic<int> live{0};       // 0: the built-in version.
 };
 
-double MillisecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
+using Clock = std::chrono::steady_clock;
+
+double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start)
       .count();
+}
+
+int64_t UnixMillisNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return llvm::toHex(digest, /*LowerCase=*/true);
 }
 
 }  // namespace
@@ -63,40 +76,73 @@ class Runtime::Impl {
  public:
   explicit Impl(const RuntimeOptions& options) : options_(options) {}
 
-  Status Init();
-  Status Update(const std::string& function, std::string_view bytes,
-                UpdateResult* result);
-  Status CallEndpoint(const std::string& function, QueryParams params,
-                      EndpointResult* result);
-  std::vector<std::string> FunctionNames() const;
-
   ~Impl() {
     // The reclaimer unloads through the engine, so it stops first.
     reclaimer_.reset();
   }
 
+  Status Init(std::vector<std::string>* notes);
+  Status Update(const UpdateRequest& request, UpdateResult* result);
+  Status Rollback(const std::string& function, int version,
+                  RollbackResult* result);
+  Status CallEndpoint(const std::string& function, QueryParams params,
+                      EndpointResult* result);
+  std::vector<FunctionInfo> DescribeFunctions() const;
+  Status DescribeFunction(const std::string& function,
+                          FunctionInfo* info) const;
+  Status VersionBytes(const std::string& function, int version,
+                      std::string* bytes) const;
+
  private:
   Status AddSlot(const std::string& name, const FunctionSignature& signature,
                  bool endpoint, void* builtin);
+  Slot* FindSlot(const std::string& name) const;
+  Status UnknownFunction(const std::string& name) const;
+
+  // Parses, checks and compiles `bytes` as code for `slot`. Requires
+  // update_mutex_.
+  llvm::Expected<LoadedCode> Compile(const Slot& slot,
+                                     std::string_view bytes);
+  // Makes `number` live: compiles it from the store if its code is not
+  // resident, records it durably, switches the stub, and frees code beyond
+  // the resident limit. Requires update_mutex_.
+  Status Activate(Slot& slot, int number, bool* recompiled);
+  // Points the stub at version `number` (0: built-in). Requires
+  // update_mutex_ and, for a number > 0, resident code.
+  Status SwitchStub(Slot& slot, int number);
+  void Touch(Slot& slot, int number);
+  void EvictBeyondLimit(Slot& slot);
+  FunctionInfo Describe(const Slot& slot) const;
+  void Restore(Slot& slot, const StoredFunction& stored,
+               std::vector<std::string>* notes);
   // Frees `code` now. Requires update_mutex_.
   void UnloadLocked(const LoadedCode& code);
 
   RuntimeOptions options_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<VersionStore> store_;
   std::map<std::string, void*> offered_;
   // Slots are created during Init and never removed, so lookups need no
-  // lock; their version lists are guarded by update_mutex_.
+  // lock; their contents are guarded by update_mutex_.
   std::map<std::string, std::unique_ptr<Slot>> slots_;
-  std::mutex update_mutex_;
+  mutable std::mutex update_mutex_;
   std::unique_ptr<CodeReclaimer> reclaimer_;
 };
 
-Status Runtime::Impl::Init() {
+Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
+  Status status =
+      VersionStore::Open(options_.state_dir, options_.sync_writes, &store_);
+  if (!status.ok()) return status;
+
   std::vector<std::string> missing;
   offered_ = CollectOfferedSymbols(options_.extra_symbols, &missing);
+  for (const std::string& name : missing) {
+    notes->push_back("offered symbol " + name +
+                     " is not defined in this process; uploads cannot use it");
+  }
 
   auto level = static_cast<llvm::CodeGenOptLevel>(
       std::clamp(options_.codegen_opt_level, 0, 3));
@@ -106,19 +152,69 @@ Status Runtime::Impl::Init() {
   }
   engine_ = std::move(*engine_or_err);
 
-  Status status = AddSlot("foobar", kEndpointSignature, true,
-                          reinterpret_cast<void*>(&BuiltinFoobar));
+  status = AddSlot("foobar", kEndpointSignature, true,
+                   reinterpret_cast<void*>(&BuiltinFoobar));
   if (!status.ok()) return status;
   status = AddSlot("function_for_foobar_to_call", kValueSignature, false,
                    reinterpret_cast<void*>(&BuiltinFunctionForFoobarToCall));
   if (!status.ok()) return status;
 
-  reclaimer_ = std::make_unique<CodeReclaimer>(
-      [this](const LoadedCode& code) {
-        std::lock_guard<std::mutex> lock(update_mutex_);
-        UnloadLocked(code);
-      });
+  reclaimer_ = std::make_unique<CodeReclaimer>([this](const LoadedCode& code) {
+    std::lock_guard<std::mutex> lock(update_mutex_);
+    UnloadLocked(code);
+  });
+
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  for (const auto& [name, stored] : store_->functions()) {
+    Slot* slot = FindSlot(name);
+    if (slot == nullptr) {
+      notes->push_back("state directory holds versions of " + name +
+                       ", which is not an updatable function; ignored");
+      continue;
+    }
+    Restore(*slot, stored, notes);
+  }
   return Status::Ok();
+}
+
+void Runtime::Impl::Restore(Slot& slot, const StoredFunction& stored,
+                            std::vector<std::string>* notes) {
+  for (const VersionRecord& record : stored.versions) {
+    // Numbers must be dense; a gap (a damaged record) keeps a placeholder
+    // that can never be activated.
+    while (static_cast<int>(slot.versions.size()) + 1 < record.number) {
+      Version missing;
+      missing.record.number = static_cast<int>(slot.versions.size()) + 1;
+      missing.record.fault = "record missing or damaged in the state directory";
+      slot.versions.push_back(missing);
+    }
+    if (static_cast<int>(slot.versions.size()) + 1 == record.number) {
+      slot.versions.push_back(Version{record, LoadedCode()});
+    }
+  }
+
+  int wanted = std::min<int>(stored.live, slot.versions.size());
+  for (int number = wanted; number > 0; --number) {
+    bool recompiled = false;
+    Status status = slot.versions[number - 1].record.sha256.empty()
+                        ? Status::Internal("the version's record is missing")
+                        : Activate(slot, number, &recompiled);
+    if (status.ok()) {
+      notes->push_back("restored " + slot.name + " version " +
+                       std::to_string(number) + " of " +
+                       std::to_string(slot.versions.size()));
+      return;
+    }
+    notes->push_back("stored version " + std::to_string(number) + " of " +
+                     slot.name + " does not load (" + status.message() +
+                     "); trying its predecessor");
+  }
+  if (wanted > 0) {
+    notes->push_back(slot.name + " runs its built-in version");
+    if (Status status = store_->SetLive(slot.name, 0); !status.ok()) {
+      notes->push_back("cannot record that: " + status.message());
+    }
+  }
 }
 
 Status Runtime::Impl::AddSlot(const std::string& name,
@@ -128,6 +224,7 @@ Status Runtime::Impl::AddSlot(const std::string& name,
   slot->name = name;
   slot->signature = signature;
   slot->endpoint = endpoint;
+  slot->builtin = builtin;
   auto stub_or_err = engine_->AddStub(name, builtin);
   if (!stub_or_err) {
     return ToStatus(stub_or_err.takeError(), "cannot create stub " + name);
@@ -138,6 +235,20 @@ Status Runtime::Impl::AddSlot(const std::string& name,
   return Status::Ok();
 }
 
+Slot* Runtime::Impl::FindSlot(const std::string& name) const {
+  auto it = slots_.find(name);
+  return it == slots_.end() ? nullptr : it->second.get();
+}
+
+Status Runtime::Impl::UnknownFunction(const std::string& name) const {
+  std::string known;
+  for (const auto& entry : slots_) {
+    known += (known.empty() ? "" : ", ") + entry.first;
+  }
+  return Status::NotFound("unknown function '" + SanitizeForClient(name, 100) +
+                          "'; updatable functions: " + known);
+}
+
 void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
   if (auto error = engine_->Unload(code)) {
     // The code stays mapped; that costs memory, not correctness.
@@ -145,36 +256,14 @@ void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
   }
 }
 
-std::vector<std::string> Runtime::Impl::FunctionNames() const {
-  std::vector<std::string> names;
-  for (const auto& entry : slots_) names.push_back(entry.first);
-  return names;
-}
-
-Status Runtime::Impl::Update(const std::string& function,
-                             std::string_view bytes, UpdateResult* result) {
-  auto it = slots_.find(function);
-  if (it == slots_.end()) {
-    std::string known;
-    for (const auto& entry : slots_) {
-      known += (known.empty() ? "" : ", ") + entry.first;
-    }
-    return Status::NotFound("unknown function '" +
-                            SanitizeForClient(function, 100) +
-                            "'; updatable functions: " + known);
-  }
-  Slot& slot = *it->second;
-  auto start = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(update_mutex_);
-
+llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
+                                                  std::string_view bytes) {
   auto context = std::make_unique<llvm::LLVMContext>();
   auto diagnostics = std::make_shared<std::string>();
   CaptureDiagnostics(*context, diagnostics);
-  llvm::StringRef data(bytes.data(), bytes.size());
-  auto module_or_err = ReadUpload(data, *context);
-  if (!module_or_err) {
-    return ToStatus(module_or_err.takeError(), "reading the upload");
-  }
+  auto module_or_err =
+      ReadUpload(llvm::StringRef(bytes.data(), bytes.size()), *context);
+  if (!module_or_err) return module_or_err.takeError();
 
   ModuleRequirements requirements;
   requirements.function = slot.name;
@@ -186,78 +275,246 @@ Status Runtime::Impl::Update(const std::string& function,
   };
   requirements.max_global_bytes = options_.max_global_bytes;
   if (auto error = CheckModule(**module_or_err, requirements)) {
-    return ToStatus(std::move(error), "checking the upload");
+    return std::move(error);
   }
 
   auto code_or_err = engine_->Load(
       llvm::orc::ThreadSafeModule(std::move(*module_or_err),
                                   std::move(context)),
       slot.name);
-  if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
+  if (!code_or_err) return code_or_err.takeError();
   if (!diagnostics->empty()) {
     UnloadLocked(*code_or_err);
-    return Status::Unprocessable("code generation failed: " +
-                                 SanitizeForClient(*diagnostics));
+    return UnprocessableError("code generation failed: " +
+                              SanitizeForClient(*diagnostics));
   }
+  return code_or_err;
+}
 
-  if (auto error = engine_->Retarget(slot.name, code_or_err->address)) {
-    UnloadLocked(*code_or_err);
+Status Runtime::Impl::SwitchStub(Slot& slot, int number) {
+  void* target =
+      number == 0 ? slot.builtin : slot.versions[number - 1].code.address;
+  if (auto error = engine_->Retarget(slot.name, target)) {
     return ToStatus(std::move(error), "switching the stub");
   }
+  slot.live.store(number, std::memory_order_release);
+  return Status::Ok();
+}
 
-  Version version;
-  version.number = slot.versions.empty() ? 1 : slot.versions.back().number + 1;
-  auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-  version.sha256 = llvm::toHex(digest, /*LowerCase=*/true);
-  version.size = bytes.size();
-  version.code = *code_or_err;
-  version.compile_ms = MillisecondsSince(start);
-  slot.versions.push_back(version);
-  slot.live_version.store(version.number, std::memory_order_release);
+void Runtime::Impl::Touch(Slot& slot, int number) {
+  slot.resident.remove(number);
+  slot.resident.push_back(number);
+}
 
-  // Keep the newest few versions loaded; older code is freed once no call
-  // can still be inside it.
-  slot.resident.push_back(version.number);
-  while (static_cast<int>(slot.resident.size()) >
-         std::max(1, options_.resident_versions)) {
-    Version& old = slot.versions[slot.resident.front() - 1];
-    slot.resident.pop_front();
+void Runtime::Impl::EvictBeyondLimit(Slot& slot) {
+  size_t limit = std::max(1, options_.resident_versions);
+  int live = slot.live.load(std::memory_order_relaxed);
+  for (auto it = slot.resident.begin();
+       slot.resident.size() > limit && it != slot.resident.end();) {
+    if (*it == live) {
+      ++it;
+      continue;
+    }
+    Version& old = slot.versions[*it - 1];
     reclaimer_->Retire(old.code);
     old.code = LoadedCode();
+    it = slot.resident.erase(it);
+  }
+}
+
+Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
+  *recompiled = false;
+  if (number > 0 && slot.versions[number - 1].code.dylib == nullptr) {
+    std::string bytes;
+    Status status = store_->ReadBytes(slot.name, number, &bytes);
+    if (!status.ok()) return status;
+    if (Sha256Hex(bytes) != slot.versions[number - 1].record.sha256) {
+      return Status::Internal("the stored bytes of version " +
+                              std::to_string(number) +
+                              " do not match their sha256");
+    }
+    auto code_or_err = Compile(slot, bytes);
+    if (!code_or_err) return ToStatus(code_or_err.takeError(), "recompiling");
+    slot.versions[number - 1].code = *code_or_err;
+    *recompiled = true;
+  }
+  if (number > 0) Touch(slot, number);
+
+  Status status = store_->SetLive(slot.name, number);
+  if (status.ok()) status = SwitchStub(slot, number);
+  EvictBeyondLimit(slot);
+  return status;
+}
+
+Status Runtime::Impl::Update(const UpdateRequest& request,
+                             UpdateResult* result) {
+  Slot* slot = FindSlot(request.function);
+  if (slot == nullptr) return UnknownFunction(request.function);
+  Clock::time_point start = Clock::now();
+  std::lock_guard<std::mutex> lock(update_mutex_);
+
+  result->function = slot->name;
+  result->sha256 = Sha256Hex(request.bytes);
+  result->dry_run = request.dry_run;
+  result->created = false;
+
+  // The same bytes as an existing version: that version, not a new one.
+  for (const Version& version : slot->versions) {
+    if (version.record.sha256 != result->sha256) continue;
+    result->version = version.record.number;
+    if (request.dry_run ||
+        version.record.number == slot->live.load(std::memory_order_relaxed)) {
+      result->compile_ms = MillisecondsSince(start);
+      return Status::Ok();
+    }
+    bool recompiled;
+    Status status = Activate(*slot, version.record.number, &recompiled);
+    result->compile_ms = MillisecondsSince(start);
+    return status;
   }
 
-  result->function = slot.name;
-  result->version = version.number;
-  result->sha256 = version.sha256;
-  result->compile_ms = version.compile_ms;
-  return Status::Ok();
+  auto code_or_err = Compile(*slot, request.bytes);
+  if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
+  VersionRecord record;
+  record.number = static_cast<int>(slot->versions.size()) + 1;
+  record.sha256 = result->sha256;
+  record.size = request.bytes.size();
+  record.created_unix_ms = UnixMillisNow();
+  record.message = request.message;
+  record.compile_ms = MillisecondsSince(start);
+  result->version = record.number;
+  result->compile_ms = record.compile_ms;
+  if (request.dry_run) {
+    UnloadLocked(*code_or_err);
+    return Status::Ok();
+  }
+
+  // Durable first: a 200 must never be sent for a version a crash could
+  // lose.
+  Status status = store_->AddVersion(
+      slot->name, record, std::string(request.bytes.data(),
+                                       request.bytes.size()));
+  if (!status.ok()) {
+    UnloadLocked(*code_or_err);
+    return status;
+  }
+  slot->versions.push_back(Version{record, *code_or_err});
+  result->created = true;
+  bool recompiled;
+  return Activate(*slot, record.number, &recompiled);
+}
+
+Status Runtime::Impl::Rollback(const std::string& function, int version,
+                               RollbackResult* result) {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr) return UnknownFunction(function);
+  Clock::time_point start = Clock::now();
+  std::lock_guard<std::mutex> lock(update_mutex_);
+
+  int live = slot->live.load(std::memory_order_relaxed);
+  int target = version;
+  if (version < 0) {
+    if (live == 0) {
+      return Status::Conflict("nothing to roll back to: " + slot->name +
+                              " runs its built-in version");
+    }
+    target = live - 1;
+  } else if (version > static_cast<int>(slot->versions.size())) {
+    return Status::NotFound(slot->name + " has no version " +
+                            std::to_string(version) + "; the newest is " +
+                            std::to_string(slot->versions.size()));
+  } else if (version == live) {
+    return Status::Conflict("version " + std::to_string(version) + " of " +
+                            slot->name + " is already live");
+  }
+  if (target > 0 && slot->versions[target - 1].record.sha256.empty()) {
+    return Status::Conflict("version " + std::to_string(target) + " of " +
+                            slot->name + " is missing from the state "
+                            "directory");
+  }
+
+  result->function = slot->name;
+  result->from = live;
+  result->to = target;
+  Status status = Activate(*slot, target, &result->recompiled);
+  result->ms = MillisecondsSince(start);
+  return status;
 }
 
 Status Runtime::Impl::CallEndpoint(const std::string& function,
                                    QueryParams params,
                                    EndpointResult* result) {
-  auto it = slots_.find(function);
-  if (it == slots_.end() || !it->second->endpoint) {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr || !slot->endpoint) {
     return Status::NotFound("no endpoint function '" +
                             SanitizeForClient(function, 100) + "'");
   }
-  Slot& slot = *it->second;
 
   ru_args args{std::move(params)};
   ru_json out;
   int returned;
   {
     CodeReadSection section;
-    result->version = slot.live_version.load(std::memory_order_acquire);
+    result->version = slot->live.load(std::memory_order_acquire);
     ScopedCallFrame frame(&args, &out);
-    returned = reinterpret_cast<EndpointFn>(slot.stub)(&args, &out);
+    returned = reinterpret_cast<EndpointFn>(slot->stub)(&args, &out);
   }
-  CallResult call = FinishCall(slot.name.c_str(), returned, &out);
+  CallResult call = FinishCall(slot->name.c_str(), returned, &out);
   result->ok = call.ok;
   result->body = std::move(call.body);
   result->error = std::move(call.error);
   return Status::Ok();
+}
+
+FunctionInfo Runtime::Impl::Describe(const Slot& slot) const {
+  FunctionInfo info;
+  info.name = slot.name;
+  info.type = slot.signature.c;
+  info.endpoint = slot.endpoint;
+  info.live_version = slot.live.load(std::memory_order_relaxed);
+  for (auto it = slot.versions.rbegin(); it != slot.versions.rend(); ++it) {
+    VersionInfo version;
+    version.number = it->record.number;
+    version.sha256 = it->record.sha256;
+    version.size = it->record.size;
+    version.created_unix_ms = it->record.created_unix_ms;
+    version.compile_ms = it->record.compile_ms;
+    version.message = it->record.message;
+    version.fault = it->record.fault;
+    version.resident = it->code.dylib != nullptr;
+    version.live = version.number == info.live_version;
+    info.versions.push_back(std::move(version));
+  }
+  return info;
+}
+
+std::vector<FunctionInfo> Runtime::Impl::DescribeFunctions() const {
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  std::vector<FunctionInfo> infos;
+  for (const auto& entry : slots_) infos.push_back(Describe(*entry.second));
+  return infos;
+}
+
+Status Runtime::Impl::DescribeFunction(const std::string& function,
+                                       FunctionInfo* info) const {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr) return UnknownFunction(function);
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  *info = Describe(*slot);
+  return Status::Ok();
+}
+
+Status Runtime::Impl::VersionBytes(const std::string& function, int version,
+                                   std::string* bytes) const {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr) return UnknownFunction(function);
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  if (version < 1 || version > static_cast<int>(slot->versions.size()) ||
+      slot->versions[version - 1].record.sha256.empty()) {
+    return Status::NotFound(slot->name + " has no stored version " +
+                            std::to_string(version));
+  }
+  return store_->ReadBytes(slot->name, version, bytes);
 }
 
 Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -265,26 +522,49 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
 
 Status Runtime::Create(const RuntimeOptions& options,
-                       std::unique_ptr<Runtime>* runtime) {
+                       std::unique_ptr<Runtime>* runtime,
+                       std::vector<std::string>* notes) {
   auto impl = std::make_unique<Impl>(options);
-  Status status = impl->Init();
+  Status status = impl->Init(notes);
   if (!status.ok()) return status;
   runtime->reset(new Runtime(std::move(impl)));
   return Status::Ok();
 }
 
 std::vector<std::string> Runtime::FunctionNames() const {
-  return impl_->FunctionNames();
+  std::vector<std::string> names;
+  for (const FunctionInfo& info : impl_->DescribeFunctions()) {
+    names.push_back(info.name);
+  }
+  return names;
 }
 
-Status Runtime::Update(const std::string& function, std::string_view bytes,
-                       UpdateResult* result) {
-  return impl_->Update(function, bytes, result);
+Status Runtime::Update(const UpdateRequest& request, UpdateResult* result) {
+  return impl_->Update(request, result);
+}
+
+Status Runtime::Rollback(const std::string& function, int version,
+                         RollbackResult* result) {
+  return impl_->Rollback(function, version, result);
 }
 
 Status Runtime::CallEndpoint(const std::string& function, QueryParams params,
                              EndpointResult* result) {
   return impl_->CallEndpoint(function, std::move(params), result);
+}
+
+std::vector<FunctionInfo> Runtime::DescribeFunctions() const {
+  return impl_->DescribeFunctions();
+}
+
+Status Runtime::DescribeFunction(const std::string& function,
+                                 FunctionInfo* info) const {
+  return impl_->DescribeFunction(function, info);
+}
+
+Status Runtime::VersionBytes(const std::string& function, int version,
+                             std::string* bytes) const {
+  return impl_->VersionBytes(function, version, bytes);
 }
 
 }  // namespace ru

@@ -27,6 +27,11 @@ namespace ru {
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 struct RuntimeOptions {
+  // Where versions are kept across restarts (see version_store.h).
+  std::string state_dir = "state";
+  // Whether writes to the state directory are synced before an update or
+  // rollback is acknowledged.
+  bool sync_writes = true;
   // LLVM code generation level, 0 (none) to 3 (aggressive).
   int codegen_opt_level = 2;
   // The most bytes the global variables of one upload may occupy.
@@ -37,11 +42,50 @@ struct RuntimeOptions {
   std::vector<std::string> extra_symbols;
 };
 
+struct UpdateRequest {
+  std::string function = "foobar";
+  std::string_view bytes;
+  std::string message;   // Stored with the version.
+  bool dry_run = false;  // Check and compile, change nothing.
+};
+
 struct UpdateResult {
   std::string function;
   int version = 0;
   std::string sha256;  // Lower-case hex of the uploaded bytes.
   double compile_ms = 0;
+  // False when the bytes equal an existing version, which is live now,
+  // and for a dry run.
+  bool created = false;
+  bool dry_run = false;
+};
+
+struct RollbackResult {
+  std::string function;
+  int from = 0;
+  int to = 0;
+  bool recompiled = false;  // The target's machine code was not resident.
+  double ms = 0;
+};
+
+struct VersionInfo {
+  int number = 0;
+  std::string sha256;
+  uint64_t size = 0;
+  int64_t created_unix_ms = 0;
+  double compile_ms = 0;
+  std::string message;
+  std::string fault;  // Why the version was taken out of service, if it was.
+  bool resident = false;
+  bool live = false;
+};
+
+struct FunctionInfo {
+  std::string name;
+  std::string type;  // As C spells it.
+  bool endpoint = false;
+  int live_version = 0;  // 0: the built-in version.
+  std::vector<VersionInfo> versions;  // Newest first.
 };
 
 struct EndpointResult {
@@ -54,9 +98,13 @@ struct EndpointResult {
 class Runtime {
  public:
   // Sets up the JIT and the built-in functions foobar and
-  // function_for_foobar_to_call.
+  // function_for_foobar_to_call, opens the version store and makes the
+  // stored live version of every function live again. A stored version
+  // that no longer loads is skipped for its predecessor; what was restored
+  // and what was skipped is appended to `notes`, one line each.
   static Status Create(const RuntimeOptions& options,
-                       std::unique_ptr<Runtime>* runtime);
+                       std::unique_ptr<Runtime>* runtime,
+                       std::vector<std::string>* notes);
 
   ~Runtime();
 
@@ -66,13 +114,32 @@ class Runtime {
   // Names of the updatable functions, sorted.
   std::vector<std::string> FunctionNames() const;
 
-  // Compiles `bytes` (bitcode or textual IR) as a new version of `function`
-  // and makes it live. On any error the live version is unchanged:
-  // kNotFound for an unknown function, kBadInput for bytes that cannot be
-  // read, kUnprocessable for a module that fails a check or does not
-  // compile.
-  Status Update(const std::string& function, std::string_view bytes,
-                UpdateResult* result);
+  // Compiles `request.bytes` (bitcode or textual IR) as a new version of
+  // `request.function`, records it durably and makes it live. Bytes equal
+  // to an existing version make that version live instead. On any error
+  // the live version is unchanged: kNotFound for an unknown function,
+  // kBadInput for bytes that cannot be read, kUnprocessable for a module
+  // that fails a check or does not compile, kInternal when the state
+  // directory cannot be written.
+  Status Update(const UpdateRequest& request, UpdateResult* result);
+
+  // Makes version `version` of `function` live; a negative `version` means
+  // the one numbered just below the live one (0 is the built-in version).
+  // Resident code is a stub switch; other versions are compiled again from
+  // their stored bytes. kNotFound for an unknown function or version,
+  // kConflict when there is nothing to roll back to.
+  Status Rollback(const std::string& function, int version,
+                  RollbackResult* result);
+
+  // The functions with their histories, sorted by name.
+  std::vector<FunctionInfo> DescribeFunctions() const;
+  // One function; kNotFound if there is no such function.
+  Status DescribeFunction(const std::string& function,
+                          FunctionInfo* info) const;
+
+  // The uploaded bytes of a stored version.
+  Status VersionBytes(const std::string& function, int version,
+                      std::string* bytes) const;
 
   // Calls the endpoint function `function`, of type
   // int (const ru_args *, ru_json *), with `params`. kNotFound if there is

@@ -12,7 +12,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$root/build/runtime-updater" --port=0 --port_file="$work/port" \
-  --log_dir="$work/logs" >"$work/server.out" 2>&1 &
+  --log_dir="$work/logs" --state_dir="$work/state" >"$work/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "server did not start:"; cat "$work/server.out"; exit 1; }

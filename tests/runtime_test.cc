@@ -17,16 +17,29 @@ using ru_test::SamplePath;
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    char pattern[] = "/tmp/ru-runtime-test-XXXXXX";
+    state_dir_ = mkdtemp(pattern);
     RuntimeOptions options;
     options.resident_versions = 2;
-    Status status = Runtime::Create(options, &runtime_);
+    options.state_dir = state_dir_;
+    options.sync_writes = false;
+    std::vector<std::string> notes;
+    Status status = Runtime::Create(options, &runtime_, &notes);
     ASSERT_TRUE(status.ok()) << status.message();
+  }
+
+  Status UpdateWith(const std::string& function, const std::string& bytes,
+                    UpdateResult* result) {
+    UpdateRequest request;
+    request.function = function;
+    request.bytes = bytes;
+    return runtime_->Update(request, result);
   }
 
   Status Upload(const std::string& sample,
                 const std::string& function = "foobar") {
     UpdateResult result;
-    return runtime_->Update(function, ReadFile(SamplePath(sample)), &result);
+    return UpdateWith(function, ReadFile(SamplePath(sample)), &result);
   }
 
   // Calls foobar; returns the body, or "error: ..." when the call failed.
@@ -38,6 +51,7 @@ class RuntimeTest : public ::testing::Test {
     return result.ok ? result.body : "error: " + result.error;
   }
 
+  std::string state_dir_;
   std::unique_ptr<Runtime> runtime_;
 };
 
@@ -55,20 +69,26 @@ TEST_F(RuntimeTest, UploadChangesTheAnswer) {
 TEST_F(RuntimeTest, UpdateReportsVersionAndDigest) {
   UpdateResult first;
   UpdateResult second;
+  UpdateResult again;
   std::string bytes = ReadFile(SamplePath("loop.bc"));
-  ASSERT_TRUE(runtime_->Update("foobar", bytes, &first).ok());
-  ASSERT_TRUE(runtime_->Update("foobar", bytes, &second).ok());
+  ASSERT_TRUE(UpdateWith("foobar", bytes, &first).ok());
+  ASSERT_TRUE(
+      UpdateWith("foobar", ReadFile(SamplePath("string.bc")), &second).ok());
+  ASSERT_TRUE(UpdateWith("foobar", bytes, &again).ok());
   EXPECT_EQ(first.version, 1);
   EXPECT_EQ(second.version, 2) << "versions count up per function";
   EXPECT_EQ(first.sha256.size(), 64u);
-  EXPECT_EQ(first.sha256, second.sha256) << "same bytes, same digest";
+  EXPECT_EQ(again.version, 1) << "the same bytes are the same version";
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(first.sha256, again.sha256) << "same bytes, same digest";
+  EXPECT_EQ(Call(), "[0,2,4]") << "re-uploading version 1 made it live";
 }
 
 TEST_F(RuntimeTest, TwentyConsecutiveUpdatesAllWork) {
   // More updates than resident versions: old code is freed as we go.
   for (int i = 0; i < 20; ++i) {
     const char* sample = i % 2 == 0 ? "loop.bc" : "two_values.bc";
-    Status status = Upload(sample);
+    Status status = Upload(sample);  // Equal bytes: a switch, not a copy.
     ASSERT_TRUE(status.ok()) << "update " << i << ": " << status.message();
     EXPECT_EQ(Call(), i % 2 == 0 ? "[0,2,4]" : "[\"foobar\",5]");
   }
@@ -110,7 +130,7 @@ TEST_F(RuntimeTest, UnreadableBytesAreBadInput) {
   for (const std::string& bytes :
        {std::string(), std::string("hello world"),
         bitcode.substr(0, bitcode.size() / 2), std::string("\x01\x02\xff", 3)}) {
-    Status status = runtime_->Update("foobar", bytes, &result);
+    Status status = UpdateWith("foobar", bytes, &result);
     EXPECT_EQ(status.code(), Status::Code::kBadInput) << status.message();
   }
   EXPECT_EQ(Call(), "null");
@@ -118,8 +138,8 @@ TEST_F(RuntimeTest, UnreadableBytesAreBadInput) {
 
 TEST_F(RuntimeTest, UnknownFunctionIsNotFound) {
   UpdateResult result;
-  Status status = runtime_->Update("nope", ReadFile(SamplePath("string.bc")),
-                                   &result);
+  Status status =
+      UpdateWith("nope", ReadFile(SamplePath("string.bc")), &result);
   EXPECT_EQ(status.code(), Status::Code::kNotFound);
 }
 

@@ -1,0 +1,276 @@
+#include "jit/version_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "rapidjson/document.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace ru {
+namespace {
+
+Status ErrnoStatus(const std::string& what) {
+  return Status::Internal(what + ": " + std::strerror(errno));
+}
+
+Status MakeDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+  return ErrnoStatus("cannot create " + path);
+}
+
+Status SyncDir(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return ErrnoStatus("cannot open " + path);
+  int result = ::fsync(fd);
+  ::close(fd);
+  if (result != 0) return ErrnoStatus("cannot sync " + path);
+  return Status::Ok();
+}
+
+bool ReadWholeFile(const std::string& path, std::string* contents) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  contents->clear();
+  char buffer[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) {
+    contents->append(buffer, n);
+  }
+  ::close(fd);
+  return n == 0;
+}
+
+std::vector<std::string> ListDir(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return names;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// "12.meta" -> 12; anything else -> 0.
+int NumberOf(const std::string& file, const std::string& suffix) {
+  if (file.size() <= suffix.size() ||
+      file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return 0;
+  }
+  std::string digits = file.substr(0, file.size() - suffix.size());
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;
+  }
+  return std::stoi(digits);
+}
+
+std::string EncodeRecord(const VersionRecord& record) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("number");
+  writer.Int(record.number);
+  writer.Key("sha256");
+  writer.String(record.sha256.c_str());
+  writer.Key("size");
+  writer.Uint64(record.size);
+  writer.Key("created_unix_ms");
+  writer.Int64(record.created_unix_ms);
+  writer.Key("compile_ms");
+  writer.Double(record.compile_ms);
+  writer.Key("message");
+  writer.String(record.message.c_str(), record.message.size());
+  writer.Key("fault");
+  writer.String(record.fault.c_str(), record.fault.size());
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+bool DecodeRecord(const std::string& text, VersionRecord* record) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) return false;
+  auto get = [&](const char* key) -> const rapidjson::Value* {
+    auto it = doc.FindMember(key);
+    return it == doc.MemberEnd() ? nullptr : &it->value;
+  };
+  const rapidjson::Value* number = get("number");
+  const rapidjson::Value* sha256 = get("sha256");
+  const rapidjson::Value* size = get("size");
+  if (number == nullptr || !number->IsInt() || sha256 == nullptr ||
+      !sha256->IsString() || size == nullptr || !size->IsUint64()) {
+    return false;
+  }
+  record->number = number->GetInt();
+  record->sha256 = sha256->GetString();
+  record->size = size->GetUint64();
+  if (auto* v = get("created_unix_ms"); v != nullptr && v->IsInt64()) {
+    record->created_unix_ms = v->GetInt64();
+  }
+  if (auto* v = get("compile_ms"); v != nullptr && v->IsNumber()) {
+    record->compile_ms = v->GetDouble();
+  }
+  if (auto* v = get("message"); v != nullptr && v->IsString()) {
+    record->message.assign(v->GetString(), v->GetStringLength());
+  }
+  if (auto* v = get("fault"); v != nullptr && v->IsString()) {
+    record->fault.assign(v->GetString(), v->GetStringLength());
+  }
+  return true;
+}
+
+}  // namespace
+
+Status VersionStore::Open(const std::string& dir, bool sync,
+                          std::unique_ptr<VersionStore>* store) {
+  std::unique_ptr<VersionStore> opened(new VersionStore(dir, sync));
+  Status status = MakeDir(dir);
+  if (status.ok()) status = MakeDir(dir + "/functions");
+  if (status.ok()) status = opened->Load();
+  if (!status.ok()) return status;
+  *store = std::move(opened);
+  return Status::Ok();
+}
+
+std::string VersionStore::FunctionDir(const std::string& function) const {
+  return dir_ + "/functions/" + function;
+}
+
+Status VersionStore::Load() {
+  for (const std::string& name : ListDir(dir_ + "/functions")) {
+    Status status = LoadFunction(name);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status VersionStore::LoadFunction(const std::string& name) {
+  std::string dir = FunctionDir(name);
+  StoredFunction function;
+  function.name = name;
+  std::vector<std::string> files = ListDir(dir);
+  for (const std::string& file : files) {
+    // Leftovers of a write that never completed.
+    bool temporary = file.size() > 4 &&
+                     file.compare(file.size() - 4, 4, ".tmp") == 0;
+    int bc_number = NumberOf(file, ".bc");
+    bool orphan = bc_number > 0 &&
+                  std::find(files.begin(), files.end(),
+                            std::to_string(bc_number) + ".meta") ==
+                      files.end();
+    if (temporary || orphan) {
+      ::unlink((dir + "/" + file).c_str());
+      continue;
+    }
+    int number = NumberOf(file, ".meta");
+    if (number == 0) continue;
+    std::string text;
+    VersionRecord record;
+    if (!ReadWholeFile(dir + "/" + file, &text) ||
+        !DecodeRecord(text, &record) || record.number != number) {
+      // A damaged record is kept on disk for inspection but not used.
+      continue;
+    }
+    function.versions.push_back(record);
+  }
+  std::sort(function.versions.begin(), function.versions.end(),
+            [](const VersionRecord& a, const VersionRecord& b) {
+              return a.number < b.number;
+            });
+  std::string live;
+  if (ReadWholeFile(dir + "/live", &live)) {
+    function.live = std::atoi(live.c_str());
+  }
+  functions_[name] = std::move(function);
+  return Status::Ok();
+}
+
+Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
+                               const std::string& contents) {
+  std::string path = dir + "/" + name;
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return ErrnoStatus("cannot create " + temporary);
+  size_t written = 0;
+  while (written < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + written,
+                        contents.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status status = ErrnoStatus("cannot write " + temporary);
+      ::close(fd);
+      return status;
+    }
+    written += n;
+  }
+  if (sync_ && ::fsync(fd) != 0) {
+    Status status = ErrnoStatus("cannot sync " + temporary);
+    ::close(fd);
+    return status;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    return ErrnoStatus("cannot rename " + temporary);
+  }
+  return sync_ ? SyncDir(dir) : Status::Ok();
+}
+
+Status VersionStore::AddVersion(const std::string& function,
+                                const VersionRecord& record,
+                                const std::string& bytes) {
+  std::string dir = FunctionDir(function);
+  Status status = MakeDir(dir);
+  if (status.ok() && sync_) status = SyncDir(dir_ + "/functions");
+  std::string number = std::to_string(record.number);
+  // The bytes first: the metadata is what makes the version exist.
+  if (status.ok()) status = WriteFile(dir, number + ".bc", bytes);
+  if (status.ok()) status = WriteFile(dir, number + ".meta",
+                                      EncodeRecord(record));
+  if (!status.ok()) return status;
+  StoredFunction& stored = functions_[function];
+  stored.name = function;
+  stored.versions.push_back(record);
+  return Status::Ok();
+}
+
+Status VersionStore::UpdateRecord(const std::string& function,
+                                  const VersionRecord& record) {
+  Status status = WriteFile(FunctionDir(function),
+                            std::to_string(record.number) + ".meta",
+                            EncodeRecord(record));
+  if (!status.ok()) return status;
+  for (VersionRecord& stored : functions_[function].versions) {
+    if (stored.number == record.number) stored = record;
+  }
+  return Status::Ok();
+}
+
+Status VersionStore::SetLive(const std::string& function, int number) {
+  std::string dir = FunctionDir(function);
+  Status status = MakeDir(dir);
+  if (status.ok()) {
+    status = WriteFile(dir, "live", std::to_string(number) + "\n");
+  }
+  if (status.ok()) functions_[function].live = number;
+  return status;
+}
+
+Status VersionStore::ReadBytes(const std::string& function, int number,
+                               std::string* bytes) const {
+  std::string path = FunctionDir(function) + "/" + std::to_string(number) +
+                     ".bc";
+  if (!ReadWholeFile(path, bytes)) return ErrnoStatus("cannot read " + path);
+  return Status::Ok();
+}
+
+}  // namespace ru

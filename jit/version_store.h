@@ -1,0 +1,96 @@
+// VersionStore: the versions of every updatable function on disk, so that
+// a restarted server runs exactly what it ran before.
+//
+// Layout under the state directory:
+//
+//   functions/NAME/N.bc     the uploaded bytes of version N
+//   functions/NAME/N.meta   its metadata (JSON); written last, so a version
+//                           exists exactly when this file does
+//   functions/NAME/live     the live version's number ("0": built-in)
+//
+// Every file is written to a temporary name, synced, renamed into place,
+// and the directory synced, so a crash at any moment leaves either the old
+// or the new file, never a torn one. Files without their .meta, and
+// temporary files, are leftovers of an interrupted write and are removed on
+// Open.
+//
+// Not thread-safe: the Runtime serializes all calls.
+
+#ifndef RUNTIME_UPDATER_JIT_VERSION_STORE_H_
+#define RUNTIME_UPDATER_JIT_VERSION_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/status.h"
+
+namespace ru {
+
+struct VersionRecord {
+  int number = 0;
+  std::string sha256;
+  uint64_t size = 0;
+  int64_t created_unix_ms = 0;
+  double compile_ms = 0;
+  std::string message;
+  // Set when the version crashed or timed out while serving.
+  std::string fault;
+};
+
+// What the store holds for one function.
+struct StoredFunction {
+  std::string name;
+  std::vector<VersionRecord> versions;  // By number, ascending.
+  int live = 0;
+};
+
+class VersionStore {
+ public:
+  // Opens (creating if needed) the store in `dir`. With `sync` false,
+  // writes skip fsync: faster, but a power loss may lose recent changes.
+  static Status Open(const std::string& dir, bool sync,
+                     std::unique_ptr<VersionStore>* store);
+
+  // Everything found on disk, by function name.
+  const std::map<std::string, StoredFunction>& functions() const {
+    return functions_;
+  }
+
+  // Records a new version durably; `record.number` must be the next one.
+  Status AddVersion(const std::string& function, const VersionRecord& record,
+                    const std::string& bytes);
+
+  // Rewrites the metadata of an existing version (to mark a fault).
+  Status UpdateRecord(const std::string& function,
+                      const VersionRecord& record);
+
+  // Makes `number` the live version of `function`, durably.
+  Status SetLive(const std::string& function, int number);
+
+  // Reads the stored bytes of a version.
+  Status ReadBytes(const std::string& function, int number,
+                   std::string* bytes) const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  VersionStore(std::string dir, bool sync)
+      : dir_(std::move(dir)), sync_(sync) {}
+
+  Status Load();
+  Status LoadFunction(const std::string& name);
+  std::string FunctionDir(const std::string& function) const;
+  Status WriteFile(const std::string& dir, const std::string& name,
+                   const std::string& contents);
+
+  std::string dir_;
+  bool sync_;
+  std::map<std::string, StoredFunction> functions_;
+};
+
+}  // namespace ru
+
+#endif  // RUNTIME_UPDATER_JIT_VERSION_STORE_H_
