@@ -41,6 +41,10 @@ DEFINE_string(state_dir, "state",
 DEFINE_bool(sync_writes, true,
             "Sync the state directory before acknowledging an update or a "
             "rollback.");
+DEFINE_string(crash_at, "",
+              "Fault injection for crash-safety tests: die with SIGKILL at "
+              "the named point of the write path (NAME or NAME:N for the "
+              "N-th time), e.g. store.renamed.meta:2. See README.");
 DEFINE_int32(resident_versions, 4,
              "Versions of each function whose machine code stays loaded.");
 
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
   sigset_t shutdown_signals = BlockShutdownSignals();
 
   ru::RuntimeOptions runtime_options;
+  runtime_options.crash_at = FLAGS_crash_at;
   runtime_options.codegen_opt_level = FLAGS_codegen_opt_level;
   runtime_options.max_global_bytes = FLAGS_max_global_bytes;
   runtime_options.resident_versions = FLAGS_resident_versions;

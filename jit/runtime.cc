@@ -10,6 +10,7 @@
 #include "jit/code_epoch.h"
 #include "jit/code_reclaimer.h"
 #include "jit/engine.h"
+#include "jit/fault_injection.h"
 #include "jit/module_checker.h"
 #include "jit/offered_symbols.h"
 #include "jit/updateable.h"
@@ -133,6 +134,7 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
+  ArmFaultPoint(options_.crash_at);
   Status status =
       VersionStore::Open(options_.state_dir, options_.sync_writes, &store_);
   if (!status.ok()) return status;
@@ -400,8 +402,11 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   }
   slot->versions.push_back(Version{record, *code_or_err});
   result->created = true;
+  FaultPoint("update.recorded");
   bool recompiled;
-  return Activate(*slot, record.number, &recompiled);
+  status = Activate(*slot, record.number, &recompiled);
+  if (status.ok()) FaultPoint("update.live");
+  return status;
 }
 
 Status Runtime::Impl::Rollback(const std::string& function, int version,
@@ -438,6 +443,7 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
   result->to = target;
   Status status = Activate(*slot, target, &result->recompiled);
   result->ms = MillisecondsSince(start);
+  if (status.ok()) FaultPoint("rollback.live");
   return status;
 }
 

@@ -38,6 +38,9 @@ struct RuntimeOptions {
   uint64_t max_global_bytes = 4 << 20;
   // How many versions of each function keep their machine code loaded.
   int resident_versions = 4;
+  // Fault injection for crash-safety tests (see fault_injection.h): the
+  // process dies with SIGKILL at this named point. Empty: never.
+  std::string crash_at;
   // Symbols offered to uploads on top of the curated list.
   std::vector<std::string> extra_symbols;
 };

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "jit/fault_injection.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -219,9 +220,14 @@ Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
     return status;
   }
   ::close(fd);
+  std::string kind = name.substr(name.find('.') == std::string::npos
+                                     ? 0
+                                     : name.find('.') + 1);
+  FaultPoint(("store.written." + kind).c_str());
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     return ErrnoStatus("cannot rename " + temporary);
   }
+  FaultPoint(("store.renamed." + kind).c_str());
   return sync_ ? SyncDir(dir) : Status::Ok();
 }
 
