@@ -45,6 +45,12 @@ DEFINE_string(crash_at, "",
               "Fault injection for crash-safety tests: die with SIGKILL at "
               "the named point of the write path (NAME or NAME:N for the "
               "N-th time), e.g. store.renamed.meta:2. See README.");
+DEFINE_int64(call_timeout_ms, 5000,
+             "Interrupt calls of uploaded code running longer than this "
+             "(answered 503); 0 for no limit.");
+DEFINE_bool(auto_rollback, true,
+            "After a crash or timeout in uploaded code, roll the function "
+            "back to its newest good version.");
 DEFINE_int32(resident_versions, 4,
              "Versions of each function whose machine code stays loaded.");
 
@@ -54,6 +60,8 @@ int DefaultThreads() {
   unsigned cores = std::thread::hardware_concurrency();
   return cores < 2 ? 2 : static_cast<int>(cores);
 }
+
+void LogRuntimeWarning(const char* message) { LOG(WARNING) << message; }
 
 // Blocks the signals the server waits for in every thread it starts, so
 // that only the main thread's sigwait sees them.
@@ -84,6 +92,9 @@ int main(int argc, char** argv) {
 
   ru::RuntimeOptions runtime_options;
   runtime_options.crash_at = FLAGS_crash_at;
+  runtime_options.call_timeout_ms = FLAGS_call_timeout_ms;
+  runtime_options.auto_rollback = FLAGS_auto_rollback;
+  runtime_options.report_warning = &LogRuntimeWarning;
   runtime_options.codegen_opt_level = FLAGS_codegen_opt_level;
   runtime_options.max_global_bytes = FLAGS_max_global_bytes;
   runtime_options.resident_versions = FLAGS_resident_versions;

@@ -99,12 +99,23 @@ HttpResponse Routes::CallEndpoint(const std::string& function,
   if (!status.ok()) return StatusResponse(status);
   HttpResponse response;
   response.answered_by = function + "@" + std::to_string(result.version);
-  if (!result.ok) {
-    response.status = 500;
-    response.body = ErrorBody(result.error);
-    return response;
+  if (!result.fault_report.empty()) {
+    LOG(ERROR) << "contained: " << result.fault_report;
   }
-  response.body = std::move(result.body);
+  switch (result.outcome) {
+    case EndpointResult::Outcome::kOk:
+      response.body = std::move(result.body);
+      break;
+    case EndpointResult::Outcome::kFailed:
+    case EndpointResult::Outcome::kCrashed:
+      response.status = 500;
+      response.body = ErrorBody(result.error);
+      break;
+    case EndpointResult::Outcome::kTimedOut:
+      response.status = 503;
+      response.body = ErrorBody(result.error);
+      break;
+  }
   return response;
 }
 

@@ -1,8 +1,8 @@
 #include "http/server.h"
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <pistache/listener.h>
 #include <pistache/peer.h>
+#include <pistache/tcp.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -63,16 +63,14 @@ struct ServerShared {
       : options(o), routes(runtime), access_log(log) {}
 };
 
-class ConnectionHandler : public Pistache::Http::Handler {
+// A TCP-level handler: Pistache's HTTP layer (parser, idle checks keyed
+// to its parser) is not used at all.
+class ConnectionHandler : public Pistache::Tcp::Handler {
  public:
-  HTTP_PROTOTYPE(ConnectionHandler)
+  PROTOTYPE_OF(Pistache::Tcp::Handler, ConnectionHandler)
 
   explicit ConnectionHandler(std::shared_ptr<ServerShared> shared)
       : shared_(std::move(shared)) {}
-
-  // Requests are read by onInput below; Pistache's own parser is unused.
-  void onRequest(const Pistache::Http::Request&,
-                 Pistache::Http::ResponseWriter) override {}
 
   void onConnection(const std::shared_ptr<Peer>& peer) override {
     peer->putData(kConnectionKey,
@@ -167,15 +165,14 @@ class Server::Impl {
     try {
       Pistache::Address address(shared_->options.address,
                                 Pistache::Port(shared_->options.port));
-      endpoint_ = std::make_unique<Pistache::Http::Endpoint>(address);
-      auto options = Pistache::Http::Endpoint::options()
-                         .threads(shared_->options.threads)
-                         .flags(Pistache::Tcp::Options::ReuseAddr);
-      endpoint_->init(options);
-      endpoint_->setHandler(
-          Pistache::Http::make_handler<ConnectionHandler>(shared_));
-      endpoint_->serveThreaded();
-      *port = static_cast<uint16_t>(endpoint_->getPort());
+      listener_ = std::make_unique<Pistache::Tcp::Listener>(address);
+      listener_->init(shared_->options.threads,
+                      Pistache::Flags<Pistache::Tcp::Options>(
+                          Pistache::Tcp::Options::ReuseAddr));
+      listener_->setHandler(std::make_shared<ConnectionHandler>(shared_));
+      listener_->bind();
+      listener_->runThreaded();
+      *port = static_cast<uint16_t>(listener_->getPort());
     } catch (const std::exception& e) {
       return Status::Internal(std::string("cannot listen on ") +
                               shared_->options.address + ":" +
@@ -186,13 +183,13 @@ class Server::Impl {
   }
 
   void Shutdown() {
-    if (endpoint_ != nullptr) endpoint_->shutdown();
-    endpoint_.reset();
+    if (listener_ != nullptr) listener_->shutdown();
+    listener_.reset();
   }
 
  private:
   std::shared_ptr<ServerShared> shared_;
-  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
 };
 
 Server::Server(const ServerOptions& options, Runtime* runtime,

@@ -5,15 +5,36 @@
 #include <set>
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/JITLink/EHFrameSupport.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 
 namespace ru {
 
 llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
     const std::map<std::string, void*>& host_symbols,
-    llvm::CodeGenOptLevel opt_level) {
+    llvm::CodeGenOptLevel opt_level, CodeMap* code_map) {
   std::unique_ptr<Engine> engine(new Engine());
+  Engine* raw = engine.get();
+  code_map->SetTagResolver([raw](const llvm::orc::JITDylib& dylib) {
+    std::lock_guard<std::mutex> lock(raw->tags_mutex_);
+    auto it = raw->tags_.find(&dylib);
+    return it == raw->tags_.end() ? 0 : it->second;
+  });
+
+  // JITLink, with unwind information registered (so that C++ exceptions
+  // work inside uploads and can be caught when they escape) and every
+  // module's place recorded in the code map.
+  auto create_linking_layer = [code_map](llvm::orc::ExecutionSession& session,
+                                         const llvm::Triple&)
+      -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+    auto layer = std::make_unique<llvm::orc::ObjectLinkingLayer>(session);
+    layer->addPlugin(std::make_shared<llvm::orc::EHFrameRegistrationPlugin>(
+        session, std::make_unique<llvm::jitlink::InProcessEHFrameRegistrar>()));
+    layer->addPlugin(MakeCodeMapPlugin(code_map));
+    return std::move(layer);
+  };
 
   auto builder_or_err = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder_or_err) return builder_or_err.takeError();
@@ -44,11 +65,11 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
           .setJITTargetMachineBuilder(std::move(*builder_or_err))
           .setLinkProcessSymbolsByDefault(false)
           .setProcessSymbolsJITDylibSetup(std::move(setup_process_symbols))
+          .setObjectLinkingLayerCreator(std::move(create_linking_layer))
           .create();
   if (!jit_or_err) return jit_or_err.takeError();
   engine->jit_ = std::move(*jit_or_err);
 
-  Engine* raw = engine.get();
   engine->jit_->getExecutionSession().setErrorReporter(
       [raw](llvm::Error error) {
         std::string text = llvm::toString(std::move(error));
@@ -108,7 +129,8 @@ llvm::Error Engine::Retarget(const std::string& name, void* target) {
 }
 
 llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
-                                        const std::string& symbol) {
+                                        const std::string& symbol,
+                                        uint64_t tag) {
   LoadedCode code;
   code.has_initializers = module.withModuleDo([](llvm::Module& m) {
     return m.getNamedGlobal("llvm.global_ctors") != nullptr ||
@@ -120,6 +142,10 @@ llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
   if (!dylib_or_err) return dylib_or_err.takeError();
   code.dylib = &*dylib_or_err;
   code.dylib->addToLinkOrder(*host_);
+  {
+    std::lock_guard<std::mutex> lock(tags_mutex_);
+    tags_[code.dylib] = tag;
+  }
 
   {
     std::lock_guard<std::mutex> lock(reported_mutex_);
@@ -135,6 +161,8 @@ llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
             jit_->getExecutionSession().removeJITDylib(*code.dylib)) {
       llvm::consumeError(std::move(removed));
     }
+    std::lock_guard<std::mutex> lock(tags_mutex_);
+    tags_.erase(code.dylib);
     return UnprocessableError("the module failed to compile or link: " +
                               SanitizeForClient(reason));
   };
@@ -157,7 +185,10 @@ llvm::Error Engine::Unload(const LoadedCode& code) {
   if (code.has_initializers) {
     if (auto error = jit_->deinitialize(*code.dylib)) return error;
   }
-  return jit_->getExecutionSession().removeJITDylib(*code.dylib);
+  llvm::Error error = jit_->getExecutionSession().removeJITDylib(*code.dylib);
+  std::lock_guard<std::mutex> lock(tags_mutex_);
+  tags_.erase(code.dylib);
+  return error;
 }
 
 }  // namespace ru

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 
+#include "jit/code_map.h"
 #include "llvm/ExecutionEngine/Orc/IndirectionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
@@ -36,9 +37,11 @@ class Engine {
   // Creates a JIT for this process's target. `host_symbols` are defined in
   // the host dylib, the only place uploaded code finds symbols it does not
   // define itself.
+  // `code_map`, which must outlive the engine, learns where every loaded
+  // module's machine code lies.
   static llvm::Expected<std::unique_ptr<Engine>> Create(
       const std::map<std::string, void*>& host_symbols,
-      llvm::CodeGenOptLevel opt_level);
+      llvm::CodeGenOptLevel opt_level, CodeMap* code_map);
 
   ~Engine();
 
@@ -57,9 +60,10 @@ class Engine {
   llvm::Error Retarget(const std::string& name, void* target);
 
   // Compiles `module` into a new dylib, runs its static constructors, and
-  // returns the address of `symbol` in it. On failure nothing stays loaded.
+  // returns the address of `symbol` in it. The code map records its code
+  // under `tag`. On failure nothing stays loaded.
   llvm::Expected<LoadedCode> Load(llvm::orc::ThreadSafeModule module,
-                                  const std::string& symbol);
+                                  const std::string& symbol, uint64_t tag);
 
   // Runs the static destructors of `code` and frees its machine code. No
   // thread may be executing it or be about to.
@@ -72,6 +76,9 @@ class Engine {
   std::unique_ptr<llvm::orc::IndirectStubsManager> stubs_;
   llvm::orc::JITDylib* host_ = nullptr;
   uint64_t next_dylib_ = 0;
+  // The code map's tag of each loaded dylib.
+  std::mutex tags_mutex_;
+  std::map<const llvm::orc::JITDylib*, uint64_t> tags_;  // Guarded.
 
   // The last error ORC reported through the session's error reporter; a
   // failed lookup itself only says "Failed to materialize symbols".

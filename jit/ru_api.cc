@@ -8,6 +8,7 @@
 #include <string>
 
 #include "jit/call_frame.h"
+#include "jit/call_guard.h"
 #include "jit/updateable.h"
 
 namespace ru {
@@ -115,8 +116,9 @@ extern "C" {
 const char* ru_arg(const ru_args* args, const char* name) {
   args = ru::CheckedArgs(args, "ru_arg");
   if (args == nullptr || name == nullptr) return nullptr;
+  std::string_view wanted(name, ru::UploadStrlen(name));
   for (const auto& param : args->params) {
-    if (param.first == name) return param.second.c_str();
+    if (param.first == wanted) return param.second.c_str();
   }
   return nullptr;
 }
@@ -178,7 +180,7 @@ void ru_json_string(ru_json* out, const char* utf8) {
   if (out == nullptr || !out->BeginValue("ru_json_string")) return;
   if (utf8 == nullptr) {
     out->writer.Null();
-  } else if (!out->writer.String(utf8, std::strlen(utf8))) {
+  } else if (!out->writer.String(utf8, ru::UploadStrlen(utf8))) {
     out->Misuse("ru_json_string", "wrote a string that is not valid UTF-8");
     return;
   }
@@ -230,7 +232,7 @@ void ru_json_key(ru_json* out, const char* utf8) {
     out->Misuse("ru_json_key", "was given a NULL key");
     return;
   }
-  if (!out->writer.Key(utf8, std::strlen(utf8))) {
+  if (!out->writer.Key(utf8, ru::UploadStrlen(utf8))) {
     out->Misuse("ru_json_key", "wrote a key that is not valid UTF-8");
     return;
   }
@@ -262,7 +264,11 @@ int ru_fail(ru_json* out, const char* message) {
   out = ru::CheckedOut(out, "ru_fail");
   if (out != nullptr && !out->failed) {
     out->failed = true;
-    out->failure = message != nullptr ? message : "the function failed";
+    if (message == nullptr) {
+      out->failure = "the function failed";
+    } else {
+      out->failure.assign(message, ru::UploadStrlen(message));
+    }
   }
   return 1;
 }

@@ -1,22 +1,16 @@
-#include "jit/runtime.h"
+// Runtime: the versions of each function, from upload to live code and
+// back from the store. Calls are in runtime_calls.cc, reports in
+// runtime_info.cc.
 
-#include <atomic>
 #include <chrono>
-#include <list>
-#include <map>
-#include <mutex>
 
-#include "jit/call_frame.h"
-#include "jit/code_epoch.h"
-#include "jit/code_reclaimer.h"
-#include "jit/engine.h"
+#include "jit/call_guard.h"
 #include "jit/fault_injection.h"
-#include "jit/module_checker.h"
 #include "jit/offered_symbols.h"
+#include "jit/runtime_impl.h"
 #include "jit/updateable.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
-#include "jit/version_store.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/TargetSelect.h"
@@ -28,29 +22,9 @@ namespace {
 int BuiltinFoobar(const ru_args*, ru_json*) { return 0; }
 int64_t BuiltinFunctionForFoobarToCall() { return 1; }
 
-using EndpointFn = int (*)(const ru_args*, ru_json*);
-
 const FunctionSignature kEndpointSignature = {
     "i32(ptr,ptr)", "int (const ru_args *, ru_json *)"};
 const FunctionSignature kValueSignature = {"i64()", "int64_t (void)"};
-
-struct Version {
-  VersionRecord record;
-  LoadedCode code;  // Empty unless the machine code is resident.
-};
-
-// One updatable function: its stub and its versions.
-struct Slot {
-  std::string name;
-  FunctionSignature signature;
-  bool endpoint = false;
-  void* stub = nullptr;
-  void* builtin = nullptr;
-  // The fields below are guarded by the runtime's update mutex.
-  std::vector<Version> versions;  // versions[i].record.number == i + 1.
-  std::list<int> resident;        // Numbers with code loaded, oldest first.
-  std::atomic<int> live{0};       // 0: the built-in version.
-};
 
 using Clock = std::chrono::steady_clock;
 
@@ -73,62 +47,12 @@ std::string Sha256Hex(std::string_view bytes) {
 
 }  // namespace
 
-class Runtime::Impl {
- public:
-  explicit Impl(const RuntimeOptions& options) : options_(options) {}
-
-  ~Impl() {
-    // The reclaimer unloads through the engine, so it stops first.
-    reclaimer_.reset();
-  }
-
-  Status Init(std::vector<std::string>* notes);
-  Status Update(const UpdateRequest& request, UpdateResult* result);
-  Status Rollback(const std::string& function, int version,
-                  RollbackResult* result);
-  Status CallEndpoint(const std::string& function, QueryParams params,
-                      EndpointResult* result);
-  std::vector<FunctionInfo> DescribeFunctions() const;
-  Status DescribeFunction(const std::string& function,
-                          FunctionInfo* info) const;
-  Status VersionBytes(const std::string& function, int version,
-                      std::string* bytes) const;
-
- private:
-  Status AddSlot(const std::string& name, const FunctionSignature& signature,
-                 bool endpoint, void* builtin);
-  Slot* FindSlot(const std::string& name) const;
-  Status UnknownFunction(const std::string& name) const;
-
-  // Parses, checks and compiles `bytes` as code for `slot`. Requires
-  // update_mutex_.
-  llvm::Expected<LoadedCode> Compile(const Slot& slot,
-                                     std::string_view bytes);
-  // Makes `number` live: compiles it from the store if its code is not
-  // resident, records it durably, switches the stub, and frees code beyond
-  // the resident limit. Requires update_mutex_.
-  Status Activate(Slot& slot, int number, bool* recompiled);
-  // Points the stub at version `number` (0: built-in). Requires
-  // update_mutex_ and, for a number > 0, resident code.
-  Status SwitchStub(Slot& slot, int number);
-  void Touch(Slot& slot, int number);
-  void EvictBeyondLimit(Slot& slot);
-  FunctionInfo Describe(const Slot& slot) const;
-  void Restore(Slot& slot, const StoredFunction& stored,
-               std::vector<std::string>* notes);
-  // Frees `code` now. Requires update_mutex_.
-  void UnloadLocked(const LoadedCode& code);
-
-  RuntimeOptions options_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<VersionStore> store_;
-  std::map<std::string, void*> offered_;
-  // Slots are created during Init and never removed, so lookups need no
-  // lock; their contents are guarded by update_mutex_.
-  std::map<std::string, std::unique_ptr<Slot>> slots_;
-  mutable std::mutex update_mutex_;
-  std::unique_ptr<CodeReclaimer> reclaimer_;
-};
+Runtime::Impl::~Impl() {
+  // The reclaimer unloads through the engine, so it stops first.
+  reclaimer_.reset();
+  engine_.reset();
+  InstallCallGuard(nullptr, 0);
+}
 
 Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   llvm::InitializeNativeTarget();
@@ -148,7 +72,10 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
 
   auto level = static_cast<llvm::CodeGenOptLevel>(
       std::clamp(options_.codegen_opt_level, 0, 3));
-  auto engine_or_err = Engine::Create(offered_, level);
+  code_map_ = std::make_unique<CodeMap>();
+  InstallCallGuard(code_map_.get(), options_.call_timeout_ms);
+  SetUnsafeInterruptReporter(options_.report_warning);
+  auto engine_or_err = Engine::Create(offered_, level, code_map_.get());
   if (!engine_or_err) {
     return ToStatus(engine_or_err.takeError(), "cannot start the JIT");
   }
@@ -227,12 +154,14 @@ Status Runtime::Impl::AddSlot(const std::string& name,
   slot->signature = signature;
   slot->endpoint = endpoint;
   slot->builtin = builtin;
+  slot->index = static_cast<uint32_t>(slots_by_index_.size());
   auto stub_or_err = engine_->AddStub(name, builtin);
   if (!stub_or_err) {
     return ToStatus(stub_or_err.takeError(), "cannot create stub " + name);
   }
   slot->stub = *stub_or_err;
   offered_[name] = slot->stub;
+  slots_by_index_.push_back(slot.get());
   slots_[name] = std::move(slot);
   return Status::Ok();
 }
@@ -259,6 +188,7 @@ void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
 }
 
 llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
+                                                  int number,
                                                   std::string_view bytes) {
   auto context = std::make_unique<llvm::LLVMContext>();
   auto diagnostics = std::make_shared<std::string>();
@@ -283,7 +213,7 @@ llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
   auto code_or_err = engine_->Load(
       llvm::orc::ThreadSafeModule(std::move(*module_or_err),
                                   std::move(context)),
-      slot.name);
+      slot.name, Tag(slot, number));
   if (!code_or_err) return code_or_err.takeError();
   if (!diagnostics->empty()) {
     UnloadLocked(*code_or_err);
@@ -335,7 +265,7 @@ Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
                               std::to_string(number) +
                               " do not match their sha256");
     }
-    auto code_or_err = Compile(slot, bytes);
+    auto code_or_err = Compile(slot, number, bytes);
     if (!code_or_err) return ToStatus(code_or_err.takeError(), "recompiling");
     slot.versions[number - 1].code = *code_or_err;
     *recompiled = true;
@@ -375,10 +305,11 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     return status;
   }
 
-  auto code_or_err = Compile(*slot, request.bytes);
+  int number = static_cast<int>(slot->versions.size()) + 1;
+  auto code_or_err = Compile(*slot, number, request.bytes);
   if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
   VersionRecord record;
-  record.number = static_cast<int>(slot->versions.size()) + 1;
+  record.number = number;
   record.sha256 = result->sha256;
   record.size = request.bytes.size();
   record.created_unix_ms = UnixMillisNow();
@@ -447,82 +378,6 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
   return status;
 }
 
-Status Runtime::Impl::CallEndpoint(const std::string& function,
-                                   QueryParams params,
-                                   EndpointResult* result) {
-  Slot* slot = FindSlot(function);
-  if (slot == nullptr || !slot->endpoint) {
-    return Status::NotFound("no endpoint function '" +
-                            SanitizeForClient(function, 100) + "'");
-  }
-
-  ru_args args{std::move(params)};
-  ru_json out;
-  int returned;
-  {
-    CodeReadSection section;
-    result->version = slot->live.load(std::memory_order_acquire);
-    ScopedCallFrame frame(&args, &out);
-    returned = reinterpret_cast<EndpointFn>(slot->stub)(&args, &out);
-  }
-  CallResult call = FinishCall(slot->name.c_str(), returned, &out);
-  result->ok = call.ok;
-  result->body = std::move(call.body);
-  result->error = std::move(call.error);
-  return Status::Ok();
-}
-
-FunctionInfo Runtime::Impl::Describe(const Slot& slot) const {
-  FunctionInfo info;
-  info.name = slot.name;
-  info.type = slot.signature.c;
-  info.endpoint = slot.endpoint;
-  info.live_version = slot.live.load(std::memory_order_relaxed);
-  for (auto it = slot.versions.rbegin(); it != slot.versions.rend(); ++it) {
-    VersionInfo version;
-    version.number = it->record.number;
-    version.sha256 = it->record.sha256;
-    version.size = it->record.size;
-    version.created_unix_ms = it->record.created_unix_ms;
-    version.compile_ms = it->record.compile_ms;
-    version.message = it->record.message;
-    version.fault = it->record.fault;
-    version.resident = it->code.dylib != nullptr;
-    version.live = version.number == info.live_version;
-    info.versions.push_back(std::move(version));
-  }
-  return info;
-}
-
-std::vector<FunctionInfo> Runtime::Impl::DescribeFunctions() const {
-  std::lock_guard<std::mutex> lock(update_mutex_);
-  std::vector<FunctionInfo> infos;
-  for (const auto& entry : slots_) infos.push_back(Describe(*entry.second));
-  return infos;
-}
-
-Status Runtime::Impl::DescribeFunction(const std::string& function,
-                                       FunctionInfo* info) const {
-  Slot* slot = FindSlot(function);
-  if (slot == nullptr) return UnknownFunction(function);
-  std::lock_guard<std::mutex> lock(update_mutex_);
-  *info = Describe(*slot);
-  return Status::Ok();
-}
-
-Status Runtime::Impl::VersionBytes(const std::string& function, int version,
-                                   std::string* bytes) const {
-  Slot* slot = FindSlot(function);
-  if (slot == nullptr) return UnknownFunction(function);
-  std::lock_guard<std::mutex> lock(update_mutex_);
-  if (version < 1 || version > static_cast<int>(slot->versions.size()) ||
-      slot->versions[version - 1].record.sha256.empty()) {
-    return Status::NotFound(slot->name + " has no stored version " +
-                            std::to_string(version));
-  }
-  return store_->ReadBytes(slot->name, version, bytes);
-}
-
 Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Runtime::~Runtime() = default;
@@ -557,6 +412,10 @@ Status Runtime::Rollback(const std::string& function, int version,
 Status Runtime::CallEndpoint(const std::string& function, QueryParams params,
                              EndpointResult* result) {
   return impl_->CallEndpoint(function, std::move(params), result);
+}
+
+uint64_t Runtime::ResidentCodeBytes() const {
+  return impl_->ResidentCodeBytes();
 }
 
 std::vector<FunctionInfo> Runtime::DescribeFunctions() const {

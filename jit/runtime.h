@@ -36,6 +36,15 @@ struct RuntimeOptions {
   int codegen_opt_level = 2;
   // The most bytes the global variables of one upload may occupy.
   uint64_t max_global_bytes = 4 << 20;
+  // Calls of uploaded code running longer than this are interrupted
+  // (when that is safe); 0 for no limit.
+  int64_t call_timeout_ms = 5000;
+  // Receives, on a thread of the runtime, warnings for the server's log:
+  // a call past its time limit that cannot be interrupted safely.
+  void (*report_warning)(const char* message) = nullptr;
+  // After a crash or a timeout, roll the function back to its newest good
+  // version before the faulty one.
+  bool auto_rollback = true;
   // How many versions of each function keep their machine code loaded.
   int resident_versions = 4;
   // Fault injection for crash-safety tests (see fault_injection.h): the
@@ -92,10 +101,19 @@ struct FunctionInfo {
 };
 
 struct EndpointResult {
-  bool ok = false;
-  std::string body;   // JSON text when ok.
-  std::string error;  // Why not, when not ok.
+  enum class Outcome {
+    kOk,        // body holds the JSON value.
+    kFailed,    // The function reported failure or misused the API.
+    kCrashed,   // A fault in uploaded code ended the call.
+    kTimedOut,  // The call ran past its limit and was interrupted.
+  };
+  Outcome outcome = Outcome::kFailed;
+  std::string body;   // JSON text when kOk.
+  std::string error;  // Why not, otherwise.
   int version = 0;    // The version that answered; 0 is the built-in one.
+  // For a crash or timeout seen for the first time: a line for the
+  // server's log. Later calls hitting the same fault leave it empty.
+  std::string fault_report;
 };
 
 class Runtime {
@@ -139,6 +157,9 @@ class Runtime {
   // One function; kNotFound if there is no such function.
   Status DescribeFunction(const std::string& function,
                           FunctionInfo* info) const;
+
+  // Bytes of uploaded machine code and data currently loaded.
+  uint64_t ResidentCodeBytes() const;
 
   // The uploaded bytes of a stored version.
   Status VersionBytes(const std::string& function, int version,

@@ -48,7 +48,9 @@ class RuntimeTest : public ::testing::Test {
     Status status = runtime_->CallEndpoint("foobar", std::move(params),
                                            &result);
     EXPECT_TRUE(status.ok()) << status.message();
-    return result.ok ? result.body : "error: " + result.error;
+    return result.outcome == EndpointResult::Outcome::kOk
+               ? result.body
+               : "error: " + result.error;
   }
 
   std::string state_dir_;

@@ -1,0 +1,310 @@
+#include "jit/call_guard.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "jit/code_map.h"
+
+namespace ru {
+namespace {
+
+constexpr size_t kAltStackBytes = 64 * 1024;
+// Faults this far below a thread's stack are taken for a stack overflow.
+constexpr uintptr_t kOverflowZone = 1 << 20;
+
+int TimeoutSignal() { return SIGRTMIN + 4; }
+
+int64_t NowNanos() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+// Per-thread state of the guard. Fields read by the signal handler are
+// plain or atomic scalars written before the handler can run.
+struct ThreadGuard {
+  sigjmp_buf env;
+  volatile sig_atomic_t active = 0;
+  volatile sig_atomic_t reading_upload_memory = 0;
+  // What the handler saw before jumping back.
+  volatile sig_atomic_t jump_kind = 0;  // 1: crash, 2: timeout.
+  int signal = 0;
+  uintptr_t pc = 0;
+  uintptr_t fault_address = 0;
+  bool tag_known = false;
+  uint64_t tag = 0;
+
+  uintptr_t stack_low = 0;
+  pthread_t thread;
+  void* alt_stack = nullptr;
+
+  // Shared with the watchdog.
+  std::atomic<int64_t> call_start{0};  // 0: not in a call.
+  std::atomic<uint64_t> call_id{0};
+  std::atomic<uint64_t> timeout_for_call{0};
+  std::atomic<uint64_t> refused_call{0};
+  uint64_t reported_call = 0;  // Watchdog only.
+};
+
+const CodeMap* code_map = nullptr;
+int64_t timeout_nanos = 0;
+void (*unsafe_reporter)(const char*) = nullptr;
+
+std::mutex threads_mutex;
+std::vector<ThreadGuard*>* threads = new std::vector<ThreadGuard*>();
+
+thread_local ThreadGuard* current = nullptr;
+
+void Unregister(ThreadGuard* guard) {
+  {
+    std::lock_guard<std::mutex> lock(threads_mutex);
+    threads->erase(std::remove(threads->begin(), threads->end(), guard),
+                   threads->end());
+  }
+  stack_t disable = {};
+  disable.ss_flags = SS_DISABLE;
+  sigaltstack(&disable, nullptr);
+  munmap(guard->alt_stack, kAltStackBytes);
+  delete guard;
+}
+
+struct ThreadGuardOwner {
+  ~ThreadGuardOwner() {
+    if (current != nullptr) Unregister(current);
+    current = nullptr;
+  }
+};
+
+ThreadGuard* CurrentGuard() {
+  if (current != nullptr) return current;
+  thread_local ThreadGuardOwner owner;
+  (void)owner;
+
+  auto* guard = new ThreadGuard();
+  guard->thread = pthread_self();
+  guard->alt_stack = mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  stack_t alt = {};
+  alt.ss_sp = guard->alt_stack;
+  alt.ss_size = kAltStackBytes;
+  sigaltstack(&alt, nullptr);
+
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* low = nullptr;
+    size_t size = 0;
+    pthread_attr_getstack(&attr, &low, &size);
+    guard->stack_low = reinterpret_cast<uintptr_t>(low);
+    pthread_attr_destroy(&attr);
+  }
+  {
+    std::lock_guard<std::mutex> lock(threads_mutex);
+    threads->push_back(guard);
+  }
+  current = guard;
+  return guard;
+}
+
+uintptr_t ProgramCounter(void* context) {
+  auto* uc = static_cast<ucontext_t*>(context);
+  return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+}
+
+void OnFault(int signal, siginfo_t* info, void* context) {
+  ThreadGuard* guard = current;
+  uintptr_t pc = ProgramCounter(context);
+  uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
+  if (guard != nullptr && guard->active) {
+    uint64_t tag = 0;
+    bool in_upload = code_map != nullptr && code_map->Lookup(pc, &tag);
+    bool overflow = signal == SIGSEGV && guard->stack_low != 0 &&
+                    address < guard->stack_low + 4096 &&
+                    address + kOverflowZone > guard->stack_low;
+    if (in_upload || guard->reading_upload_memory || overflow) {
+      guard->active = 0;
+      guard->signal = signal;
+      guard->pc = pc;
+      guard->fault_address = address;
+      guard->tag_known = in_upload;
+      guard->tag = tag;
+      guard->jump_kind = 1;
+      siglongjmp(guard->env, 1);
+    }
+  }
+  // Not a fault of uploaded code: the default action ends the process
+  // when the faulting instruction runs again.
+  struct sigaction fallback = {};
+  fallback.sa_handler = SIG_DFL;
+  sigaction(signal, &fallback, nullptr);
+  if (info->si_code <= 0) raise(signal);
+}
+
+void OnTimeout(int, siginfo_t*, void* context) {
+  ThreadGuard* guard = current;
+  if (guard == nullptr || !guard->active) return;
+  uint64_t call = guard->call_id.load(std::memory_order_relaxed);
+  if (guard->timeout_for_call.load(std::memory_order_relaxed) != call) return;
+  uintptr_t pc = ProgramCounter(context);
+  uint64_t tag = 0;
+  if (code_map == nullptr || !code_map->Lookup(pc, &tag)) {
+    // Inside the C library or the server: jumping out could leave a lock
+    // held. Let the call go on; the watchdog tries again.
+    guard->refused_call.store(call, std::memory_order_relaxed);
+    return;
+  }
+  guard->active = 0;
+  guard->signal = 0;
+  guard->pc = pc;
+  guard->tag_known = true;
+  guard->tag = tag;
+  guard->jump_kind = 2;
+  siglongjmp(guard->env, 1);
+}
+
+void RunWatchdog() {
+  int64_t period = std::clamp<int64_t>(timeout_nanos / 10, 10000000LL,
+                                       100000000LL);
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(period));
+    int64_t now = NowNanos();
+    std::lock_guard<std::mutex> lock(threads_mutex);
+    for (ThreadGuard* guard : *threads) {
+      int64_t start = guard->call_start.load(std::memory_order_acquire);
+      if (start == 0 || now - start < timeout_nanos) continue;
+      uint64_t call = guard->call_id.load(std::memory_order_relaxed);
+      guard->timeout_for_call.store(call, std::memory_order_relaxed);
+      pthread_kill(guard->thread, TimeoutSignal());
+      if (guard->refused_call.load(std::memory_order_relaxed) == call &&
+          guard->reported_call != call && unsafe_reporter != nullptr) {
+        guard->reported_call = call;
+        unsafe_reporter(
+            "a call of uploaded code is past its time limit but is inside "
+            "the C library or the server, where interrupting it is unsafe; "
+            "letting it finish");
+      }
+    }
+  }
+}
+
+const char* SignalName(int signal) {
+  switch (signal) {
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+  }
+  return "signal";
+}
+
+}  // namespace
+
+void InstallCallGuard(const CodeMap* map, int64_t timeout_ms) {
+  code_map = map;
+  timeout_nanos = timeout_ms * 1000000LL;
+
+  struct sigaction action = {};
+  action.sa_sigaction = &OnFault;
+  // SA_NODEFER: the handler leaves by siglongjmp without restoring the
+  // signal mask, so the signal must not stay blocked.
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+    sigaction(signal, &action, nullptr);
+  }
+  action.sa_sigaction = &OnTimeout;
+  sigaction(TimeoutSignal(), &action, nullptr);
+
+  if (timeout_ms > 0) std::thread(&RunWatchdog).detach();
+}
+
+void SetUnsafeInterruptReporter(void (*report)(const char* message)) {
+  unsafe_reporter = report;
+}
+
+int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
+                        const ru_args* args, ru_json* out,
+                        GuardOutcome* outcome) {
+  ThreadGuard* guard = CurrentGuard();
+  guard->call_id.fetch_add(1, std::memory_order_relaxed);
+  guard->jump_kind = 0;
+  guard->call_start.store(NowNanos(), std::memory_order_release);
+  volatile int result = -1;
+
+  if (sigsetjmp(guard->env, 0) == 0) {
+    guard->active = 1;
+    try {
+      result = fn(args, out);
+    } catch (const std::exception& e) {
+      outcome->kind = GuardOutcome::Kind::kThrew;
+      outcome->detail = e.what();
+    } catch (...) {
+      outcome->kind = GuardOutcome::Kind::kThrew;
+    }
+    guard->active = 0;
+  } else {
+    // Back from the signal handler.
+    outcome->kind = guard->jump_kind == 2 ? GuardOutcome::Kind::kTimedOut
+                                          : GuardOutcome::Kind::kCrashed;
+    outcome->signal = guard->signal;
+    outcome->pc = guard->pc;
+    outcome->fault_address = guard->fault_address;
+    outcome->tag_known = guard->tag_known;
+    outcome->tag = guard->tag;
+    result = -1;
+  }
+  guard->reading_upload_memory = 0;
+  guard->call_start.store(0, std::memory_order_release);
+  return result;
+}
+
+size_t UploadStrlen(const char* text) {
+  ThreadGuard* guard = current;
+  if (guard == nullptr) return std::strlen(text);
+  guard->reading_upload_memory = 1;
+  size_t length = std::strlen(text);
+  guard->reading_upload_memory = 0;
+  return length;
+}
+
+std::string DescribeSignal(const GuardOutcome& outcome) {
+  char text[160];
+  switch (outcome.signal) {
+    case SIGSEGV:
+    case SIGBUS:
+      std::snprintf(text, sizeof(text),
+                    "%s (invalid memory access at 0x%lx)",
+                    SignalName(outcome.signal),
+                    static_cast<unsigned long>(outcome.fault_address));
+      break;
+    case SIGFPE:
+      std::snprintf(text, sizeof(text),
+                    "SIGFPE (arithmetic error such as division by zero)");
+      break;
+    case SIGILL:
+      std::snprintf(text, sizeof(text), "SIGILL (illegal instruction)");
+      break;
+    default:
+      std::snprintf(text, sizeof(text), "%s %d", SignalName(outcome.signal),
+                    outcome.signal);
+  }
+  return text;
+}
+
+}  // namespace ru

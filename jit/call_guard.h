@@ -1,0 +1,65 @@
+// The guard around every call into uploaded code. A fault in uploaded code
+// (SIGSEGV, SIGBUS, SIGFPE, SIGILL, a stack overflow) or a call that runs
+// past its time limit ends that call, not the process: the signal handler
+// jumps back to the guard, which reports what happened. Faults anywhere
+// else take the default action and end the process, as they should.
+//
+// How it works: each thread that calls uploaded code gets an alternate
+// signal stack (so a stack overflow can still be handled) and a jump
+// buffer. The handler checks that the thread is inside a guarded call and
+// that the faulting instruction lies in uploaded code (CodeMap) before it
+// jumps. A watchdog thread interrupts calls past the limit with a signal
+// of its own; the handler ends the call only when the thread is executing
+// uploaded code at that moment, never inside the C library or the server.
+
+#ifndef RUNTIME_UPDATER_JIT_CALL_GUARD_H_
+#define RUNTIME_UPDATER_JIT_CALL_GUARD_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "jit/updateable.h"
+
+namespace ru {
+
+class CodeMap;
+
+struct GuardOutcome {
+  enum class Kind { kReturned, kCrashed, kTimedOut, kThrew };
+  Kind kind = Kind::kReturned;
+  int signal = 0;
+  uintptr_t pc = 0;
+  uintptr_t fault_address = 0;
+  // The code map's tag of the module the instruction belonged to, when it
+  // lay in uploaded code.
+  bool tag_known = false;
+  uint64_t tag = 0;
+  std::string detail;  // For kThrew: what was thrown, if known.
+};
+
+// Installs the process-wide signal handlers and starts the watchdog, which
+// interrupts calls running longer than `timeout_ms` (0: never). Call once,
+// before any guarded call; `code_map` must live as long as the process.
+void InstallCallGuard(const CodeMap* code_map, int64_t timeout_ms);
+
+// Calls `fn(args, out)` under the guard and returns its result; when the
+// call does not return normally, returns -1 and says why in `*outcome`.
+int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
+                        const ru_args* args, ru_json* out,
+                        GuardOutcome* outcome);
+
+// strlen for a string whose pointer came from uploaded code: a bad pointer
+// ends the guarded call as a crash instead of the process.
+size_t UploadStrlen(const char* text);
+
+// "SIGSEGV (invalid memory access at 0x0)" and the like.
+std::string DescribeSignal(const GuardOutcome& outcome);
+
+// Called by the watchdog, from its own thread, once per call it could not
+// interrupt safely; for the server's log.
+void SetUnsafeInterruptReporter(void (*report)(const char* message));
+
+}  // namespace ru
+
+#endif  // RUNTIME_UPDATER_JIT_CALL_GUARD_H_
