@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
     FLAGS_log_dir = "logs";
   }
   ::mkdir(FLAGS_log_dir.c_str(), 0755);
+  // The server logs events, not requests: write each line at once, so the
+  // log is current when an operator (or a test) reads it.
+  FLAGS_logbufsecs = 0;
   google::InitGoogleLogging(argv[0]);
   signal(SIGPIPE, SIG_IGN);
   sigset_t shutdown_signals = BlockShutdownSignals();

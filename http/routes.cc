@@ -2,9 +2,13 @@
 
 #include <glog/logging.h>
 
+#include <chrono>
+
 #include "http/query.h"
 #include "http/version_json.h"
 #include "jit/client_text.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 
 namespace ru {
 namespace {
@@ -82,6 +86,12 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     }
     return Rollback(request);
   }
+  if (path == "/healthz") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return MethodNotAllowed(request.method, "GET");
+    }
+    return Health();
+  }
   if (path == "/versions" || path.rfind("/versions/", 0) == 0) {
     if (request.method != "GET" && request.method != "HEAD") {
       return MethodNotAllowed(request.method, "GET");
@@ -89,6 +99,32 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     return Versions(request);
   }
   return ErrorResponse(404, "no route for " + SanitizeForClient(path, 200));
+}
+
+HttpResponse Routes::Health() {
+  std::vector<FunctionInfo> functions = runtime_->DescribeFunctions();
+  int live = 0;
+  for (const FunctionInfo& function : functions) {
+    if (function.live_version > 0) ++live;
+  }
+  double uptime = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - started_)
+                      .count();
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("status");
+  writer.String("ok");
+  writer.Key("uptime_seconds");
+  writer.Double(uptime);
+  writer.Key("functions");
+  writer.Int(static_cast<int>(functions.size()));
+  writer.Key("live_functions");
+  writer.Int(live);
+  writer.Key("resident_code_bytes");
+  writer.Uint64(runtime_->ResidentCodeBytes());
+  writer.EndObject();
+  return JsonResponse(std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 HttpResponse Routes::CallEndpoint(const std::string& function,

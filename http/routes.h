@@ -9,9 +9,12 @@
 //   GET  /versions                      every function and its history
 //   GET  /versions/F                    one function, newest first
 //   GET  /versions/F/N/bitcode          the stored bytes of a version
+//   GET  /healthz                       uptime, live functions, JIT memory
 
 #ifndef RUNTIME_UPDATER_HTTP_ROUTES_H_
 #define RUNTIME_UPDATER_HTTP_ROUTES_H_
+
+#include <chrono>
 
 #include "http/json_reply.h"
 #include "http/request_reader.h"
@@ -22,7 +25,8 @@ namespace ru {
 class Routes {
  public:
   // `runtime` must outlive the Routes.
-  explicit Routes(Runtime* runtime) : runtime_(runtime) {}
+  explicit Routes(Runtime* runtime)
+      : runtime_(runtime), started_(std::chrono::steady_clock::now()) {}
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -36,8 +40,10 @@ class Routes {
   HttpResponse Update(const HttpRequest& request);
   HttpResponse Rollback(const HttpRequest& request);
   HttpResponse Versions(const HttpRequest& request);
+  HttpResponse Health();
 
   Runtime* runtime_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace ru

@@ -1,4 +1,3 @@
-// sample-flags: -x c++
 // A C++ upload whose exception escapes foobar: GET / answers 500 and the
 // exception never unwinds into the server.
 #include <stdexcept>

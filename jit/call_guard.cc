@@ -46,6 +46,7 @@ struct ThreadGuard {
   uintptr_t fault_address = 0;
   bool tag_known = false;
   uint64_t tag = 0;
+  bool stack_overflow = false;
 
   uintptr_t stack_low = 0;
   pthread_t thread;
@@ -140,6 +141,7 @@ void OnFault(int signal, siginfo_t* info, void* context) {
       guard->fault_address = address;
       guard->tag_known = in_upload;
       guard->tag = tag;
+      guard->stack_overflow = overflow;
       guard->jump_kind = 1;
       siglongjmp(guard->env, 1);
     }
@@ -244,6 +246,7 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
   ThreadGuard* guard = CurrentGuard();
   guard->call_id.fetch_add(1, std::memory_order_relaxed);
   guard->jump_kind = 0;
+  guard->stack_overflow = false;
   guard->call_start.store(NowNanos(), std::memory_order_release);
   volatile int result = -1;
 
@@ -267,6 +270,7 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
     outcome->fault_address = guard->fault_address;
     outcome->tag_known = guard->tag_known;
     outcome->tag = guard->tag;
+    outcome->stack_overflow = guard->stack_overflow;
     result = -1;
   }
   guard->reading_upload_memory = 0;
@@ -288,6 +292,13 @@ std::string DescribeSignal(const GuardOutcome& outcome) {
   switch (outcome.signal) {
     case SIGSEGV:
     case SIGBUS:
+      if (outcome.stack_overflow) {
+        std::snprintf(text, sizeof(text),
+                      "%s (stack overflow at 0x%lx)",
+                      SignalName(outcome.signal),
+                      static_cast<unsigned long>(outcome.fault_address));
+        break;
+      }
       std::snprintf(text, sizeof(text),
                     "%s (invalid memory access at 0x%lx)",
                     SignalName(outcome.signal),

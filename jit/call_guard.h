@@ -31,6 +31,7 @@ struct GuardOutcome {
   int signal = 0;
   uintptr_t pc = 0;
   uintptr_t fault_address = 0;
+  bool stack_overflow = false;
   // The code map's tag of the module the instruction belonged to, when it
   // lay in uploaded code.
   bool tag_known = false;
