@@ -15,6 +15,7 @@
 
 #include "http/access_log.h"
 #include "http/server.h"
+#include "http/update_token.h"
 #include "jit/runtime.h"
 
 DEFINE_string(address, "127.0.0.1", "Address to listen on.");
@@ -41,6 +42,10 @@ DEFINE_string(state_dir, "state",
 DEFINE_bool(sync_writes, true,
             "Sync the state directory before acknowledging an update or a "
             "rollback.");
+DEFINE_string(token_file, "",
+              "File holding the bearer token for updates and rollbacks. "
+              "RUNTIME_UPDATER_TOKEN wins over it; with neither, a token is "
+              "created in the state directory.");
 DEFINE_string(crash_at, "",
               "Fault injection for crash-safety tests: die with SIGKILL at "
               "the named point of the write path (NAME or NAME:N for the "
@@ -59,6 +64,11 @@ namespace {
 int DefaultThreads() {
   unsigned cores = std::thread::hardware_concurrency();
   return cores < 2 ? 2 : static_cast<int>(cores);
+}
+
+bool IsLoopback(const std::string& address) {
+  return address == "localhost" || address == "::1" ||
+         address.rfind("127.", 0) == 0;
 }
 
 void LogRuntimeWarning(const char* message) { LOG(WARNING) << message; }
@@ -117,6 +127,11 @@ int main(int argc, char** argv) {
                    .count()
             << " ms (state in " << FLAGS_state_dir << ")";
 
+  ru::UpdateToken token;
+  status = ru::LoadUpdateToken(FLAGS_token_file, FLAGS_state_dir, &token);
+  if (!status.ok()) LOG(FATAL) << status.message();
+  LOG(INFO) << "updates need the bearer token from " << token.origin;
+
   std::string error;
   std::string access_path =
       FLAGS_access_log.empty() ? "" : FLAGS_log_dir + "/" + FLAGS_access_log;
@@ -129,6 +144,13 @@ int main(int argc, char** argv) {
   server_options.port = static_cast<uint16_t>(FLAGS_port);
   server_options.threads = FLAGS_threads > 0 ? FLAGS_threads : DefaultThreads();
   server_options.limits.max_body_bytes = FLAGS_max_body_bytes;
+  server_options.update_token = token.value;
+  if (!IsLoopback(FLAGS_address)) {
+    LOG(WARNING) << "listening on " << FLAGS_address
+                 << ", which is not a loopback address: anyone who can reach "
+                    "it and holds the token can change the code this server "
+                    "runs";
+  }
   auto server = std::make_unique<ru::Server>(server_options, runtime.get(),
                                              access_log.get());
   status = server->Start();

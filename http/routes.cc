@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "http/query.h"
+#include "http/update_token.h"
 #include "http/version_json.h"
 #include "jit/client_text.h"
 #include "rapidjson/stringbuffer.h"
@@ -25,6 +26,16 @@ HttpResponse MethodNotAllowed(const std::string& method,
 HttpResponse JsonResponse(std::string body) {
   HttpResponse response;
   response.body = std::move(body);
+  return response;
+}
+
+HttpResponse Unauthorized() {
+  HttpResponse response = ErrorResponse(
+      401,
+      "this route changes what the server runs and needs the header "
+      "Authorization: Bearer <token>; see the README for where the token "
+      "is kept");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
 
@@ -78,11 +89,19 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     if (request.method != "POST") {
       return MethodNotAllowed(request.method, "POST");
     }
+    if (!AuthorizationMatches(request.Header("Authorization"),
+                              update_token_)) {
+      return Unauthorized();
+    }
     return Update(request);
   }
   if (path == "/rollback") {
     if (request.method != "POST") {
       return MethodNotAllowed(request.method, "POST");
+    }
+    if (!AuthorizationMatches(request.Header("Authorization"),
+                              update_token_)) {
+      return Unauthorized();
     }
     return Rollback(request);
   }

@@ -15,6 +15,8 @@
 #define RUNTIME_UPDATER_HTTP_ROUTES_H_
 
 #include <chrono>
+#include <string>
+#include <utility>
 
 #include "http/json_reply.h"
 #include "http/request_reader.h"
@@ -24,9 +26,12 @@ namespace ru {
 
 class Routes {
  public:
-  // `runtime` must outlive the Routes.
-  explicit Routes(Runtime* runtime)
-      : runtime_(runtime), started_(std::chrono::steady_clock::now()) {}
+  // `runtime` must outlive the Routes. Requests that change state must
+  // carry `update_token` as a bearer token.
+  Routes(Runtime* runtime, std::string update_token)
+      : runtime_(runtime),
+        update_token_(std::move(update_token)),
+        started_(std::chrono::steady_clock::now()) {}
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -43,6 +48,7 @@ class Routes {
   HttpResponse Health();
 
   Runtime* runtime_;
+  std::string update_token_;
   std::chrono::steady_clock::time_point started_;
 };
 

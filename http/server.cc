@@ -60,7 +60,7 @@ struct ServerShared {
   AccessLog* access_log;
 
   ServerShared(const ServerOptions& o, Runtime* runtime, AccessLog* log)
-      : options(o), routes(runtime), access_log(log) {}
+      : options(o), routes(runtime, o.update_token), access_log(log) {}
 };
 
 // A TCP-level handler: Pistache's HTTP layer (parser, idle checks keyed

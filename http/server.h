@@ -22,6 +22,8 @@ struct ServerOptions {
   uint16_t port = 5000;  // 0 picks a free port.
   int threads = 2;
   RequestReader::Limits limits;
+  // The bearer token that state-changing requests must carry.
+  std::string update_token;
 };
 
 class Server {

@@ -17,6 +17,7 @@ server_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "server did not start:"; cat "$work/server.out"; exit 1; }
 export RU_URL="http://127.0.0.1:$(cat "$work/port")"
+export RU_TOKEN_FILE="$work/state/token"
 echo "server running at $RU_URL"
 
 step() { echo; echo "\$ $*"; "$@"; echo; }

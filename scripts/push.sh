@@ -6,7 +6,8 @@
 # FILE is C source (.c, compiled here with the clang that matches the
 # server's LLVM), textual IR (.ll) or bitcode (.bc). FUNCTION defaults to
 # foobar. The server's address comes from RU_URL (default
-# http://127.0.0.1:5000).
+# http://127.0.0.1:5000); the token from RUNTIME_UPDATER_TOKEN, RU_TOKEN_FILE
+# or state/token, as the server finds it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -37,9 +38,16 @@ case "$file" in
     ;;
 esac
 
+# The update token: RUNTIME_UPDATER_TOKEN, else the file RU_TOKEN_FILE,
+# else the one the server created in its state directory.
+token="${RUNTIME_UPDATER_TOKEN:-}"
+token_file="${RU_TOKEN_FILE:-$root/state/token}"
+if [ -z "$token" ] && [ -r "$token_file" ]; then
+  token="$(cat "$token_file")"
+fi
 headers=()
-if [ -n "${RUNTIME_UPDATER_TOKEN:-}" ]; then
-  headers+=(-H "Authorization: Bearer $RUNTIME_UPDATER_TOKEN")
+if [ -n "$token" ]; then
+  headers+=(-H "Authorization: Bearer $token")
 fi
 curl -sS "${headers[@]}" --data-binary @"$upload" \
   -w '\nHTTP %{http_code}\n' "$url/update_endpoint?function=$function"

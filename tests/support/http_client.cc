@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "tests/support/server_process.h"
+
 namespace ru_test {
 namespace {
 
@@ -18,8 +20,14 @@ HttpResult HttpRequest(const std::string& method, const std::string& url,
   HttpResult result;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
+  bool has_authorization = false;
   for (const std::string& header : headers) {
     list = curl_slist_append(list, header.c_str());
+    if (header.rfind("Authorization:", 0) == 0) has_authorization = true;
+  }
+  if (!has_authorization) {
+    std::string bearer = std::string("Authorization: Bearer ") + kTestToken;
+    list = curl_slist_append(list, bearer.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());

@@ -16,6 +16,9 @@ struct HttpResult {
   double seconds = 0;
 };
 
+// Requests carry "Authorization: Bearer <kTestToken>" unless `headers`
+// has an Authorization header of its own; "Authorization:" alone sends
+// none.
 HttpResult HttpGet(const std::string& url,
                    const std::vector<std::string>& headers = {});
 HttpResult HttpPost(const std::string& url, const std::string& body,

@@ -36,6 +36,11 @@ bool ServerProcess::Start(std::string* error) {
   reaped_ = false;
   pid_ = fork();
   if (pid_ == 0) {
+    if (token_env_) {
+      setenv("RUNTIME_UPDATER_TOKEN", kTestToken, 1);
+    } else {
+      unsetenv("RUNTIME_UPDATER_TOKEN");
+    }
     if (chdir(dir_.c_str()) != 0) _exit(127);
     int out = open("output.txt", O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);

@@ -12,6 +12,10 @@
 
 namespace ru_test {
 
+// The update token every test server is started with; the HTTP client
+// sends it unless a test says otherwise.
+inline constexpr char kTestToken[] = "ru-test-token";
+
 class ServerProcess {
  public:
   // `args` are passed after --port=0, --port_file and --log_dir. `dir`, if
@@ -32,6 +36,10 @@ class ServerProcess {
   // waitpid reports it, or -1 on timeout.
   int Stop(int signal, int timeout_ms = 20000);
 
+  // Starts without RUNTIME_UPDATER_TOKEN in the environment, so that the
+  // server finds or creates its token itself.
+  void WithoutTokenEnvironment() { token_env_ = false; }
+
   // Whether the process is still running.
   bool Running();
 
@@ -48,6 +56,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   bool reaped_ = false;
+  bool token_env_ = true;
 };
 
 // The path of a compiled sample in the build tree, e.g. "cube_diff.bc".
