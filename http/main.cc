@@ -56,6 +56,20 @@ DEFINE_int64(call_timeout_ms, 5000,
 DEFINE_bool(auto_rollback, true,
             "After a crash or timeout in uploaded code, roll the function "
             "back to its newest good version.");
+DEFINE_bool(compile_in_process, false,
+            "Compile uploads in the server process instead of the "
+            "sandboxed compile helper (faster; trust every upload).");
+DEFINE_int64(helper_memory_mb, 1024,
+             "Address space limit of the compile helper, in MiB.");
+DEFINE_int64(helper_timeout_ms, 10000,
+             "Time limit for compiling one upload in the compile helper.");
+DEFINE_int32(compile_helper_fd, -1,
+             "Internal: run as the compile helper on this socket.");
+DEFINE_int64(probe_timeout_ms, 1000,
+             "Time limit of the trial run of a new version.");
+DEFINE_string(allow_symbols, "",
+              "Comma-separated symbols to offer to uploads on top of the "
+              "curated list (see README).");
 DEFINE_int32(resident_versions, 4,
              "Versions of each function whose machine code stays loaded.");
 
@@ -91,6 +105,12 @@ int main(int argc, char** argv) {
       "runtime-updater: an HTTP server whose functions are replaced at run "
       "time from uploaded LLVM bitcode");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  if (FLAGS_compile_helper_fd >= 0) {
+    return ru::RunCompileHelperProcess(FLAGS_compile_helper_fd,
+                                       FLAGS_codegen_opt_level,
+                                       FLAGS_helper_memory_mb,
+                                       FLAGS_helper_timeout_ms);
+  }
   if (gflags::GetCommandLineFlagInfoOrDie("log_dir").is_default &&
       FLAGS_log_dir.empty()) {
     FLAGS_log_dir = "logs";
@@ -108,6 +128,19 @@ int main(int argc, char** argv) {
   runtime_options.call_timeout_ms = FLAGS_call_timeout_ms;
   runtime_options.auto_rollback = FLAGS_auto_rollback;
   runtime_options.report_warning = &LogRuntimeWarning;
+  runtime_options.compile_in_process = FLAGS_compile_in_process;
+  runtime_options.helper_memory_mb = FLAGS_helper_memory_mb;
+  runtime_options.helper_timeout_ms = FLAGS_helper_timeout_ms;
+  runtime_options.probe_timeout_ms = FLAGS_probe_timeout_ms;
+  for (size_t start = 0; start < FLAGS_allow_symbols.size();) {
+    size_t end = FLAGS_allow_symbols.find(',', start);
+    if (end == std::string::npos) end = FLAGS_allow_symbols.size();
+    if (end > start) {
+      runtime_options.extra_symbols.push_back(
+          FLAGS_allow_symbols.substr(start, end - start));
+    }
+    start = end + 1;
+  }
   runtime_options.codegen_opt_level = FLAGS_codegen_opt_level;
   runtime_options.max_global_bytes = FLAGS_max_global_bytes;
   runtime_options.resident_versions = FLAGS_resident_versions;

@@ -181,6 +181,11 @@ HttpResponse Routes::Update(const HttpRequest& request) {
   update.bytes = request.body;
   update.message = SanitizeForClient(QueryValue(params, "message"), 1000);
   update.dry_run = IsTrue(QueryValue(params, "dry_run"));
+  // ?probe= holds a URL-encoded query string for the trial run; "off"
+  // skips it.
+  std::string probe = QueryValue(params, "probe");
+  update.probe = probe != "off";
+  if (update.probe) update.probe_params = ParseQuery(probe);
   std::string function = SanitizeForClient(update.function, 100);
 
   UpdateResult result;

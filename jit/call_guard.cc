@@ -240,9 +240,10 @@ void SetUnsafeInterruptReporter(void (*report)(const char* message)) {
   unsafe_reporter = report;
 }
 
-int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
-                        const ru_args* args, ru_json* out,
-                        GuardOutcome* outcome) {
+namespace {
+
+// Runs `call(context)` under the guard of this thread.
+int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
   ThreadGuard* guard = CurrentGuard();
   guard->call_id.fetch_add(1, std::memory_order_relaxed);
   guard->jump_kind = 0;
@@ -253,7 +254,7 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
   if (sigsetjmp(guard->env, 0) == 0) {
     guard->active = 1;
     try {
-      result = fn(args, out);
+      result = call(context);
     } catch (const std::exception& e) {
       outcome->kind = GuardOutcome::Kind::kThrew;
       outcome->detail = e.what();
@@ -276,6 +277,43 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
   guard->reading_upload_memory = 0;
   guard->call_start.store(0, std::memory_order_release);
   return result;
+}
+
+struct EndpointCall {
+  int (*fn)(const ru_args*, ru_json*);
+  const ru_args* args;
+  ru_json* out;
+};
+
+int CallEndpoint(void* context) {
+  auto* call = static_cast<EndpointCall*>(context);
+  return call->fn(call->args, call->out);
+}
+
+struct VoidCall {
+  void (*fn)(void*);
+  void* arg;
+};
+
+int CallVoid(void* context) {
+  auto* call = static_cast<VoidCall*>(context);
+  call->fn(call->arg);
+  return 0;
+}
+
+}  // namespace
+
+int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
+                        const ru_args* args, ru_json* out,
+                        GuardOutcome* outcome) {
+  EndpointCall call{fn, args, out};
+  return RunGuarded(&CallEndpoint, &call, outcome);
+}
+
+bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome) {
+  VoidCall call{fn, arg};
+  RunGuarded(&CallVoid, &call, outcome);
+  return outcome->kind == GuardOutcome::Kind::kReturned;
 }
 
 size_t UploadStrlen(const char* text) {
@@ -316,6 +354,25 @@ std::string DescribeSignal(const GuardOutcome& outcome) {
                     outcome.signal);
   }
   return text;
+}
+
+}  // namespace ru
+
+namespace ru {
+
+std::string DescribeOutcome(const GuardOutcome& outcome) {
+  switch (outcome.kind) {
+    case GuardOutcome::Kind::kReturned:
+      return "returned";
+    case GuardOutcome::Kind::kCrashed:
+      return "crashed: " + DescribeSignal(outcome);
+    case GuardOutcome::Kind::kTimedOut:
+      return "ran past its time limit and was interrupted";
+    case GuardOutcome::Kind::kThrew:
+      return "threw a C++ exception" +
+             (outcome.detail.empty() ? "" : ": " + outcome.detail);
+  }
+  return "failed";
 }
 
 }  // namespace ru

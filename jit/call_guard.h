@@ -50,12 +50,20 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
                         const ru_args* args, ru_json* out,
                         GuardOutcome* outcome);
 
+// Calls `fn(arg)` under the guard (for static constructors and
+// destructors of uploads). Returns false, saying why in `*outcome`, when
+// the call did not return normally.
+bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome);
+
 // strlen for a string whose pointer came from uploaded code: a bad pointer
 // ends the guarded call as a crash instead of the process.
 size_t UploadStrlen(const char* text);
 
 // "SIGSEGV (invalid memory access at 0x0)" and the like.
 std::string DescribeSignal(const GuardOutcome& outcome);
+// How a call that did not return ended: "crashed: SIGSEGV (...)", "ran
+// past its time limit", "threw a C++ exception: ...".
+std::string DescribeOutcome(const GuardOutcome& outcome);
 
 // Called by the watchdog, from its own thread, once per call it could not
 // interrupt safely; for the server's log.

@@ -1,5 +1,6 @@
 #include "jit/engine.h"
 
+#include "jit/initializer_lowering.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
 #include <set>
@@ -13,8 +14,7 @@
 namespace ru {
 
 llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
-    const std::map<std::string, void*>& host_symbols,
-    llvm::CodeGenOptLevel opt_level, CodeMap* code_map) {
+    const std::map<std::string, void*>& host_symbols, CodeMap* code_map) {
   std::unique_ptr<Engine> engine(new Engine());
   Engine* raw = engine.get();
   code_map->SetTagResolver([raw](const llvm::orc::JITDylib& dylib) {
@@ -38,7 +38,6 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
 
   auto builder_or_err = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder_or_err) return builder_or_err.takeError();
-  builder_or_err->setCodeGenOptLevel(opt_level);
 
   // Uploaded code must not see every symbol of the process (system and
   // exit among them). ORC's platform support wants a dylib of process
@@ -66,6 +65,8 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
           .setLinkProcessSymbolsByDefault(false)
           .setProcessSymbolsJITDylibSetup(std::move(setup_process_symbols))
           .setObjectLinkingLayerCreator(std::move(create_linking_layer))
+          // Initializers are the runtime's business (initializer_lowering.h).
+          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
           .create();
   if (!jit_or_err) return jit_or_err.takeError();
   engine->jit_ = std::move(*jit_or_err);
@@ -128,15 +129,10 @@ llvm::Error Engine::Retarget(const std::string& name, void* target) {
                                llvm::orc::ExecutorAddr::fromPtr(target));
 }
 
-llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
+llvm::Expected<LoadedCode> Engine::Load(const CompiledObject& object,
                                         const std::string& symbol,
                                         uint64_t tag) {
   LoadedCode code;
-  code.has_initializers = module.withModuleDo([](llvm::Module& m) {
-    return m.getNamedGlobal("llvm.global_ctors") != nullptr ||
-           m.getNamedGlobal("llvm.global_dtors") != nullptr;
-  });
-
   auto dylib_or_err =
       jit_->createJITDylib("upload." + std::to_string(next_dylib_++));
   if (!dylib_or_err) return dylib_or_err.takeError();
@@ -146,7 +142,6 @@ llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
     std::lock_guard<std::mutex> lock(tags_mutex_);
     tags_[code.dylib] = tag;
   }
-
   {
     std::lock_guard<std::mutex> lock(reported_mutex_);
     reported_.clear();
@@ -163,28 +158,35 @@ llvm::Expected<LoadedCode> Engine::Load(llvm::orc::ThreadSafeModule module,
     }
     std::lock_guard<std::mutex> lock(tags_mutex_);
     tags_.erase(code.dylib);
-    return UnprocessableError("the module failed to compile or link: " +
+    return UnprocessableError("the module failed to link: " +
                               SanitizeForClient(reason));
   };
 
-  if (auto error = jit_->addIRModule(*code.dylib, std::move(module))) {
+  if (auto error = jit_->addObjectFile(
+          *code.dylib, llvm::MemoryBuffer::getMemBufferCopy(
+                           object.object, "upload." + symbol))) {
     return fail(std::move(error));
   }
   auto address_or_err = jit_->lookup(*code.dylib, symbol);
   if (!address_or_err) return fail(address_or_err.takeError());
-  if (code.has_initializers) {
-    if (auto error = jit_->initialize(*code.dylib)) {
-      return fail(std::move(error));
-    }
-  }
   code.address = address_or_err->toPtr<void*>();
+  if (object.init) {
+    auto init_or_err = jit_->lookup(*code.dylib, kModuleInit);
+    if (!init_or_err) return fail(init_or_err.takeError());
+    code.init = init_or_err->toPtr<void (*)()>();
+    auto handle_or_err = jit_->lookup(*code.dylib, kDsoHandle);
+    if (!handle_or_err) return fail(handle_or_err.takeError());
+    code.dso_handle = handle_or_err->toPtr<void*>();
+  }
+  if (object.fini) {
+    auto fini_or_err = jit_->lookup(*code.dylib, kModuleFini);
+    if (!fini_or_err) return fail(fini_or_err.takeError());
+    code.fini = fini_or_err->toPtr<void (*)()>();
+  }
   return code;
 }
 
 llvm::Error Engine::Unload(const LoadedCode& code) {
-  if (code.has_initializers) {
-    if (auto error = jit_->deinitialize(*code.dylib)) return error;
-  }
   llvm::Error error = jit_->getExecutionSession().removeJITDylib(*code.dylib);
   std::lock_guard<std::mutex> lock(tags_mutex_);
   tags_.erase(code.dylib);

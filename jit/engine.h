@@ -17,6 +17,7 @@
 #include <string>
 
 #include "jit/code_map.h"
+#include "jit/object_compiler.h"
 #include "llvm/ExecutionEngine/Orc/IndirectionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
@@ -29,7 +30,12 @@ namespace ru {
 struct LoadedCode {
   llvm::orc::JITDylib* dylib = nullptr;
   void* address = nullptr;  // Of the symbol that was looked up.
-  bool has_initializers = false;
+  // Its lowered static constructors and destructors, and the handle under
+  // which its static objects register destructors (initializer_lowering.h);
+  // null when absent.
+  void (*init)() = nullptr;
+  void (*fini)() = nullptr;
+  void* dso_handle = nullptr;
 };
 
 class Engine {
@@ -40,8 +46,7 @@ class Engine {
   // `code_map`, which must outlive the engine, learns where every loaded
   // module's machine code lies.
   static llvm::Expected<std::unique_ptr<Engine>> Create(
-      const std::map<std::string, void*>& host_symbols,
-      llvm::CodeGenOptLevel opt_level, CodeMap* code_map);
+      const std::map<std::string, void*>& host_symbols, CodeMap* code_map);
 
   ~Engine();
 
@@ -59,14 +64,15 @@ class Engine {
   // Points the stub `name` at `target`.
   llvm::Error Retarget(const std::string& name, void* target);
 
-  // Compiles `module` into a new dylib, runs its static constructors, and
-  // returns the address of `symbol` in it. The code map records its code
-  // under `tag`. On failure nothing stays loaded.
-  llvm::Expected<LoadedCode> Load(llvm::orc::ThreadSafeModule module,
+  // Links `object` into a new dylib and returns the address of `symbol` in
+  // it, and those of its initializers. Runs no code of the module. The
+  // code map records its code under `tag`. On failure nothing stays
+  // loaded.
+  llvm::Expected<LoadedCode> Load(const CompiledObject& object,
                                   const std::string& symbol, uint64_t tag);
 
-  // Runs the static destructors of `code` and frees its machine code. No
-  // thread may be executing it or be about to.
+  // Frees the machine code of `code`. No thread may be executing it or be
+  // about to; its destructors must have run.
   llvm::Error Unload(const LoadedCode& code);
 
  private:

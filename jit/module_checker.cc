@@ -155,7 +155,9 @@ llvm::Error CheckUndefinedSymbols(llvm::Module& module,
                                   const ModuleRequirements& req) {
   std::vector<std::string> refused;
   for (llvm::GlobalValue& value : module.global_values()) {
-    if (!value.isDeclaration() || value.getName().starts_with("llvm.")) {
+    // Every module gets its own __dso_handle (initializer_lowering.h).
+    if (!value.isDeclaration() || value.getName().starts_with("llvm.") ||
+        value.getName() == "__dso_handle") {
       continue;
     }
     if (!req.is_offered(value.getName())) {

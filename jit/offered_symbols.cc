@@ -47,6 +47,8 @@ const std::vector<std::string>& CuratedLibraryNames() {
       "__powidf2", "__powisf2", "__fixdfti", "__fixunsdfti", "__floattidf",
       "__floatuntidf", "__fixsfti", "__fixunssfti", "__floattisf",
       "__floatuntisf", "__popcountdi2",
+      // Thread-local variables (uploads are compiled with emulated TLS).
+      "__emutls_get_address",
       // The C++ runtime: allocation, exceptions, static objects, type
       // information of the built-in types.
       "_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm",

@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "jit/call_guard.h"
+#include "jit/compile_helper.h"
+#include "jit/static_destructors.h"
+#include "jit/trial_run.h"
 #include "jit/fault_injection.h"
 #include "jit/offered_symbols.h"
 #include "jit/runtime_impl.h"
@@ -70,12 +73,33 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
                      " is not defined in this process; uploads cannot use it");
   }
 
-  auto level = static_cast<llvm::CodeGenOptLevel>(
-      std::clamp(options_.codegen_opt_level, 0, 3));
+  // C++ uploads register the destructors of their static objects with
+  // the runtime, to be run when their version is dropped.
+  offered_["__cxa_atexit"] =
+      reinterpret_cast<void*>(&RuRegisterStaticDestructor);
+
+  if (options_.compile_in_process) {
+    auto compiler_or_err = ObjectCompiler::Create(options_.codegen_opt_level);
+    if (!compiler_or_err) {
+      return ToStatus(compiler_or_err.takeError(), "cannot set up LLVM");
+    }
+    compiler_ = std::move(*compiler_or_err);
+  } else {
+    HelperLimits limits;
+    limits.memory_mb = options_.helper_memory_mb;
+    limits.timeout_ms = options_.helper_timeout_ms;
+    auto helper = std::make_unique<CompileHelper>(
+        options_.helper_executable, options_.codegen_opt_level, limits);
+    if (auto error = helper->Start()) {
+      return ToStatus(std::move(error), "cannot start the compile helper");
+    }
+    compiler_ = std::move(helper);
+  }
+
   code_map_ = std::make_unique<CodeMap>();
   InstallCallGuard(code_map_.get(), options_.call_timeout_ms);
   SetUnsafeInterruptReporter(options_.report_warning);
-  auto engine_or_err = Engine::Create(offered_, level, code_map_.get());
+  auto engine_or_err = Engine::Create(offered_, code_map_.get());
   if (!engine_or_err) {
     return ToStatus(engine_or_err.takeError(), "cannot start the JIT");
   }
@@ -181,6 +205,19 @@ Status Runtime::Impl::UnknownFunction(const std::string& name) const {
 }
 
 void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
+  // Destructors first, under the guard: they are uploaded code too.
+  GuardOutcome outcome;
+  if (code.fini != nullptr) {
+    GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code.fini), nullptr,
+                    &outcome);
+  }
+  if (code.dso_handle != nullptr) {
+    for (const Destructor& destructor :
+         TakeStaticDestructors(code.dso_handle)) {
+      GuardOutcome each;
+      GuardedVoidCall(destructor.first, destructor.second, &each);
+    }
+  }
   if (auto error = engine_->Unload(code)) {
     // The code stays mapped; that costs memory, not correctness.
     llvm::consumeError(std::move(error));
@@ -190,35 +227,29 @@ void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
 llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
                                                   int number,
                                                   std::string_view bytes) {
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto diagnostics = std::make_shared<std::string>();
-  CaptureDiagnostics(*context, diagnostics);
-  auto module_or_err =
-      ReadUpload(llvm::StringRef(bytes.data(), bytes.size()), *context);
-  if (!module_or_err) return module_or_err.takeError();
-
-  ModuleRequirements requirements;
-  requirements.function = slot.name;
-  requirements.signature = slot.signature;
-  requirements.triple = engine_->triple();
-  requirements.data_layout = engine_->data_layout();
-  requirements.is_offered = [this](llvm::StringRef name) {
-    return offered_.count(name.str()) > 0;
-  };
-  requirements.max_global_bytes = options_.max_global_bytes;
-  if (auto error = CheckModule(**module_or_err, requirements)) {
+  CompileSpec spec;
+  spec.function = slot.name;
+  spec.signature = slot.signature;
+  spec.max_global_bytes = options_.max_global_bytes;
+  for (const auto& entry : offered_) spec.offered.insert(entry.first);
+  CompiledObject object;
+  if (auto error = compiler_->Compile(
+          llvm::StringRef(bytes.data(), bytes.size()), spec, &object)) {
     return std::move(error);
   }
 
-  auto code_or_err = engine_->Load(
-      llvm::orc::ThreadSafeModule(std::move(*module_or_err),
-                                  std::move(context)),
-      slot.name, Tag(slot, number));
+  auto code_or_err = engine_->Load(object, slot.name, Tag(slot, number));
   if (!code_or_err) return code_or_err.takeError();
-  if (!diagnostics->empty()) {
-    UnloadLocked(*code_or_err);
-    return UnprocessableError("code generation failed: " +
-                              SanitizeForClient(*diagnostics));
+  if (code_or_err->init != nullptr) {
+    GuardOutcome outcome;
+    if (!GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code_or_err->init),
+                         nullptr, &outcome)) {
+      LoadedCode failed = *code_or_err;
+      failed.fini = nullptr;  // Constructors did not finish.
+      UnloadLocked(failed);
+      return UnprocessableError("a static constructor of the module " +
+                                DescribeOutcome(outcome));
+    }
   }
   return code_or_err;
 }
@@ -314,6 +345,14 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   record.size = request.bytes.size();
   record.created_unix_ms = UnixMillisNow();
   record.message = request.message;
+  if (request.probe) {
+    Status trial = TrialRun(code_or_err->address, slot->endpoint,
+                            request.probe_params, options_.probe_timeout_ms);
+    if (!trial.ok()) {
+      UnloadLocked(*code_or_err);
+      return trial;
+    }
+  }
   record.compile_ms = MillisecondsSince(start);
   result->version = record.number;
   result->compile_ms = record.compile_ms;
@@ -376,6 +415,11 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
   result->ms = MillisecondsSince(start);
   if (status.ok()) FaultPoint("rollback.live");
   return status;
+}
+
+int RunCompileHelperProcess(int fd, int opt_level, int64_t memory_mb,
+                            int64_t timeout_ms) {
+  return RunCompileHelper(fd, opt_level, memory_mb, timeout_ms);
 }
 
 Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

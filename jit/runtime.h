@@ -50,6 +50,15 @@ struct RuntimeOptions {
   // Fault injection for crash-safety tests (see fault_injection.h): the
   // process dies with SIGKILL at this named point. Empty: never.
   std::string crash_at;
+  // Compile uploads in the server process instead of the sandboxed
+  // compile helper: faster, for operators who trust every upload.
+  bool compile_in_process = false;
+  // The server's own binary, started as the compile helper.
+  std::string helper_executable = "/proc/self/exe";
+  int64_t helper_memory_mb = 1024;
+  int64_t helper_timeout_ms = 10000;
+  // Time limit of the trial run of a new version.
+  int64_t probe_timeout_ms = 1000;
   // Symbols offered to uploads on top of the curated list.
   std::vector<std::string> extra_symbols;
 };
@@ -59,6 +68,10 @@ struct UpdateRequest {
   std::string_view bytes;
   std::string message;   // Stored with the version.
   bool dry_run = false;  // Check and compile, change nothing.
+  // Call the new version once in a child process before it goes live
+  // (trial_run.h), with these parameters.
+  bool probe = true;
+  QueryParams probe_params;
 };
 
 struct UpdateResult {
@@ -115,6 +128,11 @@ struct EndpointResult {
   // server's log. Later calls hitting the same fault leave it empty.
   std::string fault_report;
 };
+
+// The compile helper's side (see compile_helper.h): the server's binary
+// calls this when started with --compile_helper_fd. Returns the exit code.
+int RunCompileHelperProcess(int fd, int opt_level, int64_t memory_mb,
+                            int64_t timeout_ms);
 
 class Runtime {
  public:

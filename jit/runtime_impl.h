@@ -17,6 +17,7 @@
 #include "jit/code_reclaimer.h"
 #include "jit/engine.h"
 #include "jit/module_checker.h"
+#include "jit/object_compiler.h"
 #include "jit/runtime.h"
 #include "jit/version_store.h"
 
@@ -98,6 +99,7 @@ class Runtime::Impl {
 
   RuntimeOptions options_;
   std::unique_ptr<CodeMap> code_map_;
+  std::unique_ptr<UploadCompiler> compiler_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<VersionStore> store_;
   std::map<std::string, void*> offered_;

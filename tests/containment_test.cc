@@ -29,8 +29,11 @@ class ContainmentTest : public ::testing::Test {
     ASSERT_TRUE(server_->Start(&error)) << error;
   }
 
-  void Install(const std::string& sample) {
-    HttpResult result = HttpPost(server_->Url("/update_endpoint"),
+  // Faulty samples go live only without the trial run, which would
+  // reject them (admission_test.cc shows that).
+  void Install(const std::string& sample,
+               const std::string& query = "?probe=off") {
+    HttpResult result = HttpPost(server_->Url("/update_endpoint" + query),
                                  ReadFile(SamplePath(sample)));
     ASSERT_EQ(result.status, 200) << sample << ": " << result.body;
   }

@@ -23,6 +23,7 @@ class RuntimeTest : public ::testing::Test {
     options.resident_versions = 2;
     options.state_dir = state_dir_;
     options.sync_writes = false;
+    options.helper_executable = RU_SERVER_BINARY;
     std::vector<std::string> notes;
     Status status = Runtime::Create(options, &runtime_, &notes);
     ASSERT_TRUE(status.ok()) << status.message();

@@ -1,0 +1,72 @@
+#include "jit/object_compiler.h"
+
+#include <algorithm>
+
+#include "jit/client_text.h"
+#include "jit/initializer_lowering.h"
+#include "jit/upload_error.h"
+#include "jit/upload_reader.h"
+#include "llvm/ExecutionEngine/Orc/CompileUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/TargetSelect.h"
+
+namespace ru {
+
+llvm::Expected<std::unique_ptr<ObjectCompiler>> ObjectCompiler::Create(
+    int opt_level) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto builder_or_err = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder_or_err) return builder_or_err.takeError();
+  builder_or_err->setCodeGenOptLevel(
+      static_cast<llvm::CodeGenOptLevel>(std::clamp(opt_level, 0, 3)));
+  // Thread-local variables of uploads go through __emutls_get_address,
+  // which needs no support from a JIT platform runtime.
+  builder_or_err->getOptions().EmulatedTLS = true;
+  auto machine_or_err = builder_or_err->createTargetMachine();
+  if (!machine_or_err) return machine_or_err.takeError();
+  return std::unique_ptr<ObjectCompiler>(
+      new ObjectCompiler(std::move(*machine_or_err)));
+}
+
+llvm::Error ObjectCompiler::Compile(llvm::StringRef bytes,
+                                    const CompileSpec& spec,
+                                    CompiledObject* out) {
+  llvm::LLVMContext context;
+  auto diagnostics = std::make_shared<std::string>();
+  CaptureDiagnostics(context, diagnostics);
+  auto module_or_err = ReadUpload(bytes, context);
+  if (!module_or_err) return module_or_err.takeError();
+  llvm::Module& module = **module_or_err;
+
+  ModuleRequirements requirements;
+  requirements.function = spec.function;
+  requirements.signature = spec.signature;
+  requirements.triple = machine_->getTargetTriple();
+  requirements.data_layout = machine_->createDataLayout();
+  requirements.is_offered = [&spec](llvm::StringRef name) {
+    return spec.offered.count(name.str()) > 0;
+  };
+  requirements.max_global_bytes = spec.max_global_bytes;
+  if (auto error = CheckModule(module, requirements)) return error;
+
+  LoweredInitializers lowered = LowerInitializers(module);
+  llvm::orc::SimpleCompiler compile(*machine_);
+  auto object_or_err = compile(module);
+  if (!object_or_err) {
+    return UnprocessableError(
+        "code generation failed: " +
+        SanitizeForClient(llvm::toString(object_or_err.takeError())));
+  }
+  if (!diagnostics->empty()) {
+    return UnprocessableError("code generation failed: " +
+                              SanitizeForClient(*diagnostics));
+  }
+  out->object = (*object_or_err)->getBuffer().str();
+  out->init = lowered.init;
+  out->fini = lowered.fini;
+  return llvm::Error::success();
+}
+
+}  // namespace ru
