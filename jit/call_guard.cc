@@ -316,6 +316,12 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome) {
   return outcome->kind == GuardOutcome::Kind::kReturned;
 }
 
+extern "C" void RuTerminate() {
+  // The trap below is the upload's doing: let the handler contain it.
+  if (current != nullptr && current->active) current->reading_upload_memory = 1;
+  __builtin_trap();
+}
+
 size_t UploadStrlen(const char* text) {
   ThreadGuard* guard = current;
   if (guard == nullptr) return std::strlen(text);

@@ -55,6 +55,11 @@ int GuardedEndpointCall(int (*fn)(const ru_args*, ru_json*),
 // the call did not return normally.
 bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome);
 
+// The std::terminate offered to uploads (reached when an exception leaves
+// a noexcept function): ends the guarded call as a crash of the upload
+// instead of ending the process.
+extern "C" [[noreturn]] void RuTerminate();
+
 // strlen for a string whose pointer came from uploaded code: a bad pointer
 // ends the guarded call as a crash instead of the process.
 size_t UploadStrlen(const char* text);

@@ -216,6 +216,8 @@ int RunCompileHelper(int fd, int opt_level, int64_t memory_mb,
   llvm::install_fatal_error_handler(&OnLLVMFatalError, nullptr);
   llvm::install_bad_alloc_error_handler(&OnOutOfMemory, nullptr);
   std::set_new_handler(&OnNewFailure);
+  rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   rlimit memory;
   memory.rlim_cur = memory.rlim_max = static_cast<rlim_t>(memory_mb) << 20;
   setrlimit(RLIMIT_AS, &memory);
@@ -326,6 +328,8 @@ llvm::Error CompileHelper::Compile(llvm::StringRef bytes,
 
   if (!answered) {
     std::string ending = Reap(timed_out);
+    // Have the next helper ready before the next upload arrives.
+    llvm::consumeError(Start());
     if (timed_out || ending == "SIGXCPU" || ending == "SIGKILL") {
       return UnprocessableError("compiling the upload took longer than " +
                                 std::to_string(limits_.timeout_ms) +
@@ -343,7 +347,10 @@ llvm::Error CompileHelper::Compile(llvm::StringRef bytes,
   }
 
   // The helper exits after a fatal LLVM error or running out of memory.
-  if (reply[3].find('x') != std::string::npos) Reap(false);
+  if (reply[3].find('x') != std::string::npos) {
+    Reap(false);
+    llvm::consumeError(Start());
+  }
   int code = std::atoi(reply[0].c_str());
   if (code != static_cast<int>(Status::Code::kOk)) {
     return llvm::make_error<UploadError>(static_cast<Status::Code>(code),

@@ -1,6 +1,7 @@
 #include "jit/engine.h"
 
 #include "jit/initializer_lowering.h"
+#include "jit/offered_symbols.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
 #include <set>
@@ -99,6 +100,14 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
   if (auto error = engine->host_->define(llvm::orc::absoluteSymbols(symbols))) {
     return std::move(error);
   }
+  auto library_or_err =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          engine->jit_->getDataLayout().getGlobalPrefix(),
+          [](const llvm::orc::SymbolStringPtr& name) {
+            return IsOfferedLibraryPattern((*name).str());
+          });
+  if (!library_or_err) return library_or_err.takeError();
+  engine->host_->addGenerator(std::move(*library_or_err));
   return std::move(engine);
 }
 

@@ -4,6 +4,7 @@
 
 #include "jit/client_text.h"
 #include "jit/initializer_lowering.h"
+#include "jit/offered_symbols.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
@@ -46,7 +47,8 @@ llvm::Error ObjectCompiler::Compile(llvm::StringRef bytes,
   requirements.triple = machine_->getTargetTriple();
   requirements.data_layout = machine_->createDataLayout();
   requirements.is_offered = [&spec](llvm::StringRef name) {
-    return spec.offered.count(name.str()) > 0;
+    return spec.offered.count(name.str()) > 0 ||
+           IsOfferedLibraryPattern(name.str());
   };
   requirements.max_global_bytes = spec.max_global_bytes;
   if (auto error = CheckModule(module, requirements)) return error;

@@ -70,6 +70,29 @@ const std::vector<std::string>& CuratedLibraryNames() {
   return names;
 }
 
+bool IsOfferedLibraryPattern(const std::string& name) {
+  static const char* const kPrefixes[] = {
+      "_ZNSt7__cxx1112basic_string",  // std::string members.
+      "_ZNKSt7__cxx1112basic_string",
+      "_ZNSt9exception", "_ZNKSt9exception", "_ZNSt11logic_error",
+      "_ZNKSt11logic_error", "_ZNSt13runtime_error", "_ZNKSt13runtime_error",
+      "_ZNSt12length_error", "_ZNSt12out_of_range", "_ZNSt16invalid_argument",
+      "_ZNSt12domain_error", "_ZNSt11range_error", "_ZNSt14overflow_error",
+      "_ZNSt15underflow_error", "_ZNSt9bad_alloc", "_ZNKSt9bad_alloc",
+      "_ZTISt", "_ZTSSt",  // Type information of std classes.
+      "_ZTVSt9exception", "_ZTVSt11logic_error", "_ZTVSt13runtime_error",
+      "_ZTVSt12length_error", "_ZTVSt12out_of_range",
+      "_ZTVSt16invalid_argument",
+  };
+  for (const char* prefix : kPrefixes) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  // std::__throw_length_error and its siblings: _ZSt<n>__throw_<what>.
+  return name.rfind("_ZSt", 0) == 0 &&
+         name.find("__throw_") != std::string::npos &&
+         name.find("__throw_system_error") == std::string::npos;
+}
+
 std::map<std::string, void*> CollectOfferedSymbols(
     const std::vector<std::string>& extra, std::vector<std::string>* missing) {
   std::map<std::string, void*> symbols = {

@@ -23,6 +23,13 @@ std::map<std::string, void*> CollectOfferedSymbols(
 // tests.
 const std::vector<std::string>& CuratedLibraryNames();
 
+// Whether `name` belongs to the parts of the C++ standard library that
+// templates in uploads call into (std::string's members, the throw
+// helpers, the standard exception classes and their type information).
+// None of them does I/O or ends the process. Found in the process by name
+// when an upload links.
+bool IsOfferedLibraryPattern(const std::string& name);
+
 }  // namespace ru
 
 #endif  // RUNTIME_UPDATER_JIT_OFFERED_SYMBOLS_H_

@@ -77,6 +77,7 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   // the runtime, to be run when their version is dropped.
   offered_["__cxa_atexit"] =
       reinterpret_cast<void*>(&RuRegisterStaticDestructor);
+  offered_["_ZSt9terminatev"] = reinterpret_cast<void*>(&RuTerminate);
 
   if (options_.compile_in_process) {
     auto compiler_or_err = ObjectCompiler::Create(options_.codegen_opt_level);

@@ -8,6 +8,11 @@
 
 #include "tests/support/server_process.h"
 
+// Counted by ir_samples/destructor_probe.cc, which the runtime under test
+// is allowed to reach.
+extern "C" int ru_test_destructors_run;
+int ru_test_destructors_run = 0;
+
 namespace ru {
 namespace {
 
@@ -24,6 +29,7 @@ class RuntimeTest : public ::testing::Test {
     options.state_dir = state_dir_;
     options.sync_writes = false;
     options.helper_executable = RU_SERVER_BINARY;
+    options.extra_symbols = {"ru_test_destructors_run"};
     std::vector<std::string> notes;
     Status status = Runtime::Create(options, &runtime_, &notes);
     ASSERT_TRUE(status.ok()) << status.message();
@@ -144,6 +150,20 @@ TEST_F(RuntimeTest, UnknownFunctionIsNotFound) {
   Status status =
       UpdateWith("nope", ReadFile(SamplePath("string.bc")), &result);
   EXPECT_EQ(status.code(), Status::Code::kNotFound);
+}
+
+TEST_F(RuntimeTest, StaticDestructorsRunWhenTheVersionIsDropped) {
+  // Two resident versions: the third upload retires the first.
+  ru_test_destructors_run = 0;
+  ASSERT_TRUE(Upload("destructor_probe.bc").ok());
+  EXPECT_EQ(Call(), "\"destructor probe\"");
+  ASSERT_TRUE(Upload("string.bc").ok());
+  EXPECT_EQ(ru_test_destructors_run, 0) << "still resident";
+  ASSERT_TRUE(Upload("loop.bc").ok());
+  for (int i = 0; i < 100 && ru_test_destructors_run == 0; ++i) {
+    usleep(10000);  // The reclaimer frees it after a grace period.
+  }
+  EXPECT_EQ(ru_test_destructors_run, 1) << "run exactly once, when dropped";
 }
 
 TEST_F(RuntimeTest, TextualIrAndOlderClangAreAccepted) {
