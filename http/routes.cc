@@ -74,7 +74,7 @@ std::vector<std::string> SplitPath(const std::string& path) {
 
 bool Routes::MayBeSlow(const HttpRequest& request) {
   return request.path == "/" || request.path == "/update_endpoint" ||
-         request.path == "/rollback";
+         request.path == "/rollback" || request.path.rfind("/fn/", 0) == 0;
 }
 
 HttpResponse Routes::Handle(const HttpRequest& request) {
@@ -104,6 +104,20 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
       return Unauthorized();
     }
     return Rollback(request);
+  }
+  if (path.rfind("/fn/", 0) == 0) {
+    std::string function = path.substr(4);
+    if (request.method == "DELETE") {
+      if (!AuthorizationMatches(request.Header("Authorization"),
+                                update_token_)) {
+        return Unauthorized();
+      }
+      return RemoveFunction(function);
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+      return MethodNotAllowed(request.method, "GET, DELETE");
+    }
+    return CallEndpoint(function, request);
   }
   if (path == "/healthz") {
     if (request.method != "GET" && request.method != "HEAD") {
@@ -172,6 +186,22 @@ HttpResponse Routes::CallEndpoint(const std::string& function,
       break;
   }
   return response;
+}
+
+HttpResponse Routes::RemoveFunction(const std::string& function) {
+  Status status = runtime_->RemoveFunction(function);
+  if (!status.ok()) return StatusResponse(status);
+  LOG(INFO) << "removed function " << function << " and its route /fn/"
+            << function;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("Success");
+  writer.String("Removed");
+  writer.Key("function");
+  writer.String(function.c_str());
+  writer.EndObject();
+  return JsonResponse(std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 HttpResponse Routes::Update(const HttpRequest& request) {

@@ -10,6 +10,8 @@
 //   GET  /versions/F                    one function, newest first
 //   GET  /versions/F/N/bitcode          the stored bytes of a version
 //   GET  /healthz                       uptime, live functions, JIT memory
+//   GET  /fn/F                          calls the endpoint function F
+//   DELETE /fn/F                        removes F, created by an upload
 
 #ifndef RUNTIME_UPDATER_HTTP_ROUTES_H_
 #define RUNTIME_UPDATER_HTTP_ROUTES_H_
@@ -46,6 +48,7 @@ class Routes {
   HttpResponse Rollback(const HttpRequest& request);
   HttpResponse Versions(const HttpRequest& request);
   HttpResponse Health();
+  HttpResponse RemoveFunction(const std::string& function);
 
   Runtime* runtime_;
   std::string update_token_;

@@ -34,6 +34,8 @@ void WriteFunction(Writer& writer, const FunctionInfo& function) {
   WriteString(writer, "type", function.type);
   writer.Key("endpoint");
   writer.Bool(function.endpoint);
+  writer.Key("removed");
+  writer.Bool(function.removed);
   writer.Key("live_version");
   writer.Int(function.live_version);
   writer.Key("versions");

@@ -2,6 +2,7 @@
 // back from the store. Calls are in runtime_calls.cc, reports in
 // runtime_info.cc.
 
+#include <cctype>
 #include <chrono>
 
 #include "jit/call_guard.h"
@@ -24,6 +25,11 @@ namespace {
 // The versions every function has before its first update.
 int BuiltinFoobar(const ru_args*, ru_json*) { return 0; }
 int64_t BuiltinFunctionForFoobarToCall() { return 1; }
+// What a removed function's stub leads to, for callers that still hold
+// its name.
+int RemovedEndpoint(const ru_args*, ru_json* out) {
+  return ru_fail(out, "this function was removed");
+}
 
 const FunctionSignature kEndpointSignature = {
     "i32(ptr,ptr)", "int (const ru_args *, ru_json *)"};
@@ -106,24 +112,43 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   }
   engine_ = std::move(*engine_or_err);
 
-  status = AddSlot("foobar", kEndpointSignature, true,
-                   reinterpret_cast<void*>(&BuiltinFoobar));
-  if (!status.ok()) return status;
-  status = AddSlot("function_for_foobar_to_call", kValueSignature, false,
-                   reinterpret_cast<void*>(&BuiltinFunctionForFoobarToCall));
-  if (!status.ok()) return status;
-
   reclaimer_ = std::make_unique<CodeReclaimer>([this](const LoadedCode& code) {
     std::lock_guard<std::mutex> lock(update_mutex_);
     UnloadLocked(code);
   });
 
   std::lock_guard<std::mutex> lock(update_mutex_);
+  Slot* added;
+  status = AddSlot("foobar", kEndpointSignature, true,
+                   reinterpret_cast<void*>(&BuiltinFoobar), &added);
+  if (!status.ok()) return status;
+  status = AddSlot("function_for_foobar_to_call", kValueSignature, false,
+                   reinterpret_cast<void*>(&BuiltinFunctionForFoobarToCall),
+                   &added);
+  if (!status.ok()) return status;
+
+  // Functions created by uploads first, so that any restored version can
+  // call any of them.
+  for (const auto& [name, stored] : store_->functions()) {
+    if (!stored.created_at_run_time || FindSlot(name) != nullptr) continue;
+    status = AddSlot(name, kEndpointSignature, true,
+                     reinterpret_cast<void*>(&RemovedEndpoint), &added);
+    if (!status.ok()) return status;
+    added->created_at_run_time = true;
+    added->removed.store(stored.removed);
+  }
   for (const auto& [name, stored] : store_->functions()) {
     Slot* slot = FindSlot(name);
     if (slot == nullptr) {
       notes->push_back("state directory holds versions of " + name +
                        ", which is not an updatable function; ignored");
+      continue;
+    }
+    if (slot->removed.load()) {
+      notes->push_back(name + " was removed; its history is kept");
+      for (const VersionRecord& record : stored.versions) {
+        slot->versions.push_back(Version{record, LoadedCode()});
+      }
       continue;
     }
     Restore(*slot, stored, notes);
@@ -173,7 +198,7 @@ void Runtime::Impl::Restore(Slot& slot, const StoredFunction& stored,
 
 Status Runtime::Impl::AddSlot(const std::string& name,
                               const FunctionSignature& signature,
-                              bool endpoint, void* builtin) {
+                              bool endpoint, void* builtin, Slot** added) {
   auto slot = std::make_unique<Slot>();
   slot->name = name;
   slot->signature = signature;
@@ -186,20 +211,89 @@ Status Runtime::Impl::AddSlot(const std::string& name,
   }
   slot->stub = *stub_or_err;
   offered_[name] = slot->stub;
-  slots_by_index_.push_back(slot.get());
-  slots_[name] = std::move(slot);
+
+  // Publish a new index with the slot in it.
+  const SlotIndex* current = index_.load(std::memory_order_acquire);
+  auto index = std::make_unique<SlotIndex>(current != nullptr ? *current
+                                                              : SlotIndex());
+  (*index)[name] = slot.get();
+  index_.store(index.get(), std::memory_order_release);
+  indexes_.push_back(std::move(index));
+  *added = slot.get();
+  slots_by_index_.push_back(std::move(slot));
   return Status::Ok();
 }
 
 Slot* Runtime::Impl::FindSlot(const std::string& name) const {
-  auto it = slots_.find(name);
-  return it == slots_.end() ? nullptr : it->second.get();
+  const SlotIndex* index = index_.load(std::memory_order_acquire);
+  if (index == nullptr) return nullptr;
+  auto it = index->find(name);
+  return it == index->end() ? nullptr : it->second;
+}
+
+Status Runtime::Impl::CheckNewName(const std::string& name) const {
+  bool identifier = !name.empty() && name.size() <= 64 &&
+                    !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+      identifier = false;
+    }
+  }
+  if (!identifier) {
+    return Status::BadInput(
+        "'" + SanitizeForClient(name, 80) +
+        "' is not a valid function name: use a C identifier (letters, "
+        "digits and '_', not starting with a digit, at most 64 characters)");
+  }
+  if (offered_.count(name) > 0 || name.rfind("__", 0) == 0 ||
+      name.rfind("ru_", 0) == 0 || IsOfferedLibraryPattern(name)) {
+    return Status::Conflict("'" + name +
+                            "' is the name of a function the server offers "
+                            "to uploads; choose another");
+  }
+  return Status::Ok();
+}
+
+Status Runtime::Impl::CreateFunction(const std::string& name, Slot** slot) {
+  Status status = store_->SetFunctionState(name, false);
+  if (!status.ok()) return status;
+  status = AddSlot(name, kEndpointSignature, true,
+                   reinterpret_cast<void*>(&RemovedEndpoint), slot);
+  if (status.ok()) (*slot)->created_at_run_time = true;
+  return status;
+}
+
+Status Runtime::Impl::RemoveFunction(const std::string& function) {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr || slot->removed.load()) {
+    return UnknownFunction(function);
+  }
+  if (!slot->created_at_run_time) {
+    return Status::Conflict(slot->name +
+                            " is one of the server's own functions and "
+                            "cannot be removed; roll it back instead");
+  }
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  Status status = store_->SetFunctionState(slot->name, true);
+  if (status.ok()) status = store_->SetLive(slot->name, 0);
+  if (!status.ok()) return status;
+  slot->removed.store(true);
+  status = SwitchStub(*slot, 0);
+  for (int number : slot->resident) {
+    reclaimer_->Retire(slot->versions[number - 1].code);
+    slot->versions[number - 1].code = LoadedCode();
+  }
+  slot->resident.clear();
+  return status;
 }
 
 Status Runtime::Impl::UnknownFunction(const std::string& name) const {
   std::string known;
-  for (const auto& entry : slots_) {
-    known += (known.empty() ? "" : ", ") + entry.first;
+  if (const SlotIndex* index = index_.load(std::memory_order_acquire)) {
+    for (const auto& [known_name, slot] : *index) {
+      if (slot->removed.load()) continue;
+      known += (known.empty() ? "" : ", ") + known_name;
+    }
   }
   return Status::NotFound("unknown function '" + SanitizeForClient(name, 100) +
                           "'; updatable functions: " + known);
@@ -312,19 +406,34 @@ Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
 
 Status Runtime::Impl::Update(const UpdateRequest& request,
                              UpdateResult* result) {
-  Slot* slot = FindSlot(request.function);
-  if (slot == nullptr) return UnknownFunction(request.function);
   Clock::time_point start = Clock::now();
   std::lock_guard<std::mutex> lock(update_mutex_);
+  Slot* slot = FindSlot(request.function);
+  // A new name, or one removed before: the upload (re)creates an endpoint
+  // function, once it has compiled.
+  bool creating = slot == nullptr;
+  bool reviving = slot != nullptr && slot->removed.load();
+  if (creating) {
+    Status status = CheckNewName(request.function);
+    if (!status.ok()) return status;
+  }
+  Slot pending;
+  if (creating) {
+    pending.name = request.function;
+    pending.signature = kEndpointSignature;
+    pending.endpoint = true;
+    pending.index = static_cast<uint32_t>(slots_by_index_.size());
+  }
+  const Slot& target = creating ? pending : *slot;
 
-  result->function = slot->name;
   result->sha256 = Sha256Hex(request.bytes);
   result->dry_run = request.dry_run;
   result->created = false;
 
+  result->function = target.name;
   // The same bytes as an existing version: that version, not a new one.
-  for (const Version& version : slot->versions) {
-    if (version.record.sha256 != result->sha256) continue;
+  for (const Version& version : target.versions) {
+    if (reviving || version.record.sha256 != result->sha256) continue;
     result->version = version.record.number;
     if (request.dry_run ||
         version.record.number == slot->live.load(std::memory_order_relaxed)) {
@@ -337,8 +446,8 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     return status;
   }
 
-  int number = static_cast<int>(slot->versions.size()) + 1;
-  auto code_or_err = Compile(*slot, number, request.bytes);
+  int number = static_cast<int>(target.versions.size()) + 1;
+  auto code_or_err = Compile(target, number, request.bytes);
   if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
   VersionRecord record;
   record.number = number;
@@ -347,7 +456,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   record.created_unix_ms = UnixMillisNow();
   record.message = request.message;
   if (request.probe) {
-    Status trial = TrialRun(code_or_err->address, slot->endpoint,
+    Status trial = TrialRun(code_or_err->address, target.endpoint,
                             request.probe_params, options_.probe_timeout_ms);
     if (!trial.ok()) {
       UnloadLocked(*code_or_err);
@@ -364,7 +473,18 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
 
   // Durable first: a 200 must never be sent for a version a crash could
   // lose.
-  Status status = store_->AddVersion(
+  Status status;
+  if (creating) {
+    status = CreateFunction(request.function, &slot);
+  } else if (reviving) {
+    status = store_->SetFunctionState(slot->name, false);
+  }
+  if (!status.ok()) {
+    UnloadLocked(*code_or_err);
+    return status;
+  }
+  if (reviving) slot->removed.store(false);
+  status = store_->AddVersion(
       slot->name, record, std::string(request.bytes.data(),
                                        request.bytes.size()));
   if (!status.ok()) {
@@ -447,6 +567,10 @@ std::vector<std::string> Runtime::FunctionNames() const {
 
 Status Runtime::Update(const UpdateRequest& request, UpdateResult* result) {
   return impl_->Update(request, result);
+}
+
+Status Runtime::RemoveFunction(const std::string& function) {
+  return impl_->RemoveFunction(function);
 }
 
 Status Runtime::Rollback(const std::string& function, int version,

@@ -109,6 +109,7 @@ struct FunctionInfo {
   std::string name;
   std::string type;  // As C spells it.
   bool endpoint = false;
+  bool removed = false;  // Created by an upload and removed since.
   int live_version = 0;  // 0: the built-in version.
   std::vector<VersionInfo> versions;  // Newest first.
 };
@@ -154,7 +155,10 @@ class Runtime {
   std::vector<std::string> FunctionNames() const;
 
   // Compiles `request.bytes` (bitcode or textual IR) as a new version of
-  // `request.function`, records it durably and makes it live. Bytes equal
+  // `request.function`, records it durably and makes it live. An unknown
+  // name (a C identifier) creates a new endpoint function, of type
+  // int (const ru_args *, ru_json *), once its first version compiles; a
+  // removed one comes back with the next version number. Bytes equal
   // to an existing version make that version live instead. On any error
   // the live version is unchanged: kNotFound for an unknown function,
   // kBadInput for bytes that cannot be read, kUnprocessable for a module
@@ -170,6 +174,12 @@ class Runtime {
   Status Rollback(const std::string& function, int version,
                   RollbackResult* result);
 
+  // Removes a function created by an upload: its stub then answers that it
+  // was removed, and it no longer appears as live; its history stays.
+  // kNotFound if there is no such function, kConflict for the server's own
+  // functions.
+  Status RemoveFunction(const std::string& function);
+
   // The functions with their histories, sorted by name.
   std::vector<FunctionInfo> DescribeFunctions() const;
   // One function; kNotFound if there is no such function.
@@ -183,7 +193,7 @@ class Runtime {
   Status VersionBytes(const std::string& function, int version,
                       std::string* bytes) const;
 
-  // Calls the endpoint function `function`, of type
+  // Calls the endpoint function `function` (not removed), of type
   // int (const ru_args *, ru_json *), with `params`. kNotFound if there is
   // no such endpoint; otherwise OK, with the call's own outcome in
   // `result`.

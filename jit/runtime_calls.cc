@@ -18,7 +18,7 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
                                    QueryParams params,
                                    EndpointResult* result) {
   Slot* slot = FindSlot(function);
-  if (slot == nullptr || !slot->endpoint) {
+  if (slot == nullptr || !slot->endpoint || slot->removed.load()) {
     return Status::NotFound("no endpoint function '" +
                             SanitizeForClient(function, 100) + "'");
   }
@@ -63,7 +63,10 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
   int number = result->version;
   if (outcome.tag_known) {
     uint32_t index = static_cast<uint32_t>(outcome.tag >> 32);
-    if (index < slots_by_index_.size()) culprit = slots_by_index_[index];
+    std::lock_guard<std::mutex> lock(update_mutex_);
+    if (index < slots_by_index_.size()) {
+      culprit = slots_by_index_[index].get();
+    }
     number = static_cast<int>(outcome.tag & 0xffffffffu);
   }
   std::string where =

@@ -40,7 +40,13 @@ struct Slot {
   std::vector<Version> versions;  // versions[i].record.number == i + 1.
   std::list<int> resident;        // Numbers with code loaded, oldest first.
   std::atomic<int> live{0};       // 0: the built-in version; read freely.
+  // Created by an upload (not one of the server's own functions).
+  bool created_at_run_time = false;
+  std::atomic<bool> removed{false};  // Read freely.
 };
+
+// Name to slot, immutable once published; see Runtime::Impl::index_.
+using SlotIndex = std::map<std::string, Slot*>;
 
 class Runtime::Impl {
  public:
@@ -58,12 +64,20 @@ class Runtime::Impl {
                           FunctionInfo* info) const;
   Status VersionBytes(const std::string& function, int version,
                       std::string* bytes) const;
+  Status RemoveFunction(const std::string& function);
   uint64_t ResidentCodeBytes() const { return code_map_->resident_bytes(); }
 
  private:
+  // Creates the slot `name` with its stub. Requires update_mutex_.
   Status AddSlot(const std::string& name, const FunctionSignature& signature,
-                 bool endpoint, void* builtin);
+                 bool endpoint, void* builtin, Slot** added);
+  // The slot called `name`, removed or not; null if none. Lock-free.
   Slot* FindSlot(const std::string& name) const;
+  // Checks that `name` may name a new function. Requires update_mutex_.
+  Status CheckNewName(const std::string& name) const;
+  // Creates the function `name` for an upload of its first version.
+  // Requires update_mutex_.
+  Status CreateFunction(const std::string& name, Slot** slot);
   Status UnknownFunction(const std::string& name) const;
 
   // Parses, checks and compiles `bytes` as version `number` of `slot`.
@@ -103,10 +117,16 @@ class Runtime::Impl {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<VersionStore> store_;
   std::map<std::string, void*> offered_;
-  // Slots are created during Init and never removed, so lookups need no
-  // lock; their contents are guarded by update_mutex_.
-  std::map<std::string, std::unique_ptr<Slot>> slots_;
-  std::vector<Slot*> slots_by_index_;
+  // Every slot ever created, by index; slots are never destroyed before
+  // the runtime (a removed function keeps its slot and stub). Guarded by
+  // update_mutex_.
+  std::vector<std::unique_ptr<Slot>> slots_by_index_;
+  // The name index that request threads read without a lock. A new
+  // function publishes a new index; old ones are kept until the runtime
+  // goes away, since a reader may still hold one (they are few: one per
+  // function ever created).
+  std::atomic<const SlotIndex*> index_{nullptr};
+  std::vector<std::unique_ptr<const SlotIndex>> indexes_;  // Guarded.
   mutable std::mutex update_mutex_;
   std::unique_ptr<CodeReclaimer> reclaimer_;
 };

@@ -10,6 +10,7 @@ FunctionInfo Runtime::Impl::Describe(const Slot& slot) const {
   info.name = slot.name;
   info.type = slot.signature.c;
   info.endpoint = slot.endpoint;
+  info.removed = slot.removed.load();
   info.live_version = slot.live.load(std::memory_order_relaxed);
   for (auto it = slot.versions.rbegin(); it != slot.versions.rend(); ++it) {
     VersionInfo version;
@@ -30,7 +31,9 @@ FunctionInfo Runtime::Impl::Describe(const Slot& slot) const {
 std::vector<FunctionInfo> Runtime::Impl::DescribeFunctions() const {
   std::lock_guard<std::mutex> lock(update_mutex_);
   std::vector<FunctionInfo> infos;
-  for (const auto& entry : slots_) infos.push_back(Describe(*entry.second));
+  if (const SlotIndex* index = index_.load(std::memory_order_acquire)) {
+    for (const auto& entry : *index) infos.push_back(Describe(*entry.second));
+  }
   return infos;
 }
 

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "jit/fault_injection.h"
-#include "rapidjson/document.h"
+#include "rapidjson/reader.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -97,37 +97,65 @@ std::string EncodeRecord(const VersionRecord& record) {
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
+// Reads the flat JSON object EncodeRecord writes, with RapidJSON's SAX
+// reader: a handler that stores each known key's value.
+class RecordReader
+    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RecordReader> {
+ public:
+  explicit RecordReader(VersionRecord* record) : record_(record) {}
+
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    key_.assign(text, length);
+    return true;
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool) {
+    std::string value(text, length);
+    if (key_ == "sha256") {
+      record_->sha256 = value;
+      has_sha256_ = true;
+    } else if (key_ == "message") {
+      record_->message = value;
+    } else if (key_ == "fault") {
+      record_->fault = value;
+    }
+    return true;
+  }
+  bool Int(int value) { return Int64(value); }
+  bool Uint(unsigned value) { return Int64(value); }
+  bool Uint64(uint64_t value) { return Int64(static_cast<int64_t>(value)); }
+  bool Int64(int64_t value) {
+    if (key_ == "number") {
+      record_->number = static_cast<int>(value);
+      has_number_ = true;
+    } else if (key_ == "size") {
+      record_->size = static_cast<uint64_t>(value);
+    } else if (key_ == "created_unix_ms") {
+      record_->created_unix_ms = value;
+    } else if (key_ == "compile_ms") {
+      record_->compile_ms = static_cast<double>(value);
+    }
+    return true;
+  }
+  bool Double(double value) {
+    if (key_ == "compile_ms") record_->compile_ms = value;
+    return true;
+  }
+  bool Default() { return true; }
+
+  bool complete() const { return has_number_ && has_sha256_; }
+
+ private:
+  VersionRecord* record_;
+  std::string key_;
+  bool has_number_ = false;
+  bool has_sha256_ = false;
+};
+
 bool DecodeRecord(const std::string& text, VersionRecord* record) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return false;
-  auto get = [&](const char* key) -> const rapidjson::Value* {
-    auto it = doc.FindMember(key);
-    return it == doc.MemberEnd() ? nullptr : &it->value;
-  };
-  const rapidjson::Value* number = get("number");
-  const rapidjson::Value* sha256 = get("sha256");
-  const rapidjson::Value* size = get("size");
-  if (number == nullptr || !number->IsInt() || sha256 == nullptr ||
-      !sha256->IsString() || size == nullptr || !size->IsUint64()) {
-    return false;
-  }
-  record->number = number->GetInt();
-  record->sha256 = sha256->GetString();
-  record->size = size->GetUint64();
-  if (auto* v = get("created_unix_ms"); v != nullptr && v->IsInt64()) {
-    record->created_unix_ms = v->GetInt64();
-  }
-  if (auto* v = get("compile_ms"); v != nullptr && v->IsNumber()) {
-    record->compile_ms = v->GetDouble();
-  }
-  if (auto* v = get("message"); v != nullptr && v->IsString()) {
-    record->message.assign(v->GetString(), v->GetStringLength());
-  }
-  if (auto* v = get("fault"); v != nullptr && v->IsString()) {
-    record->fault.assign(v->GetString(), v->GetStringLength());
-  }
-  return true;
+  RecordReader handler(record);
+  rapidjson::Reader reader;
+  rapidjson::StringStream stream(text.c_str());
+  return !reader.Parse(stream, handler).IsError() && handler.complete();
 }
 
 }  // namespace
@@ -191,6 +219,11 @@ Status VersionStore::LoadFunction(const std::string& name) {
   std::string live;
   if (ReadWholeFile(dir + "/live", &live)) {
     function.live = std::atoi(live.c_str());
+  }
+  std::string state;
+  if (ReadWholeFile(dir + "/function", &state)) {
+    function.created_at_run_time = true;
+    function.removed = state.rfind("removed", 0) == 0;
   }
   functions_[name] = std::move(function);
   return Status::Ok();
@@ -268,6 +301,23 @@ Status VersionStore::SetLive(const std::string& function, int number) {
     status = WriteFile(dir, "live", std::to_string(number) + "\n");
   }
   if (status.ok()) functions_[function].live = number;
+  return status;
+}
+
+Status VersionStore::SetFunctionState(const std::string& function,
+                                      bool removed) {
+  std::string dir = FunctionDir(function);
+  Status status = MakeDir(dir);
+  if (status.ok() && sync_) status = SyncDir(dir_ + "/functions");
+  if (status.ok()) {
+    status = WriteFile(dir, "function", removed ? "removed\n" : "endpoint\n");
+  }
+  if (status.ok()) {
+    StoredFunction& stored = functions_[function];
+    stored.name = function;
+    stored.created_at_run_time = true;
+    stored.removed = removed;
+  }
   return status;
 }
 

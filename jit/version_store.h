@@ -7,6 +7,8 @@
 //   functions/NAME/N.meta   its metadata (JSON); written last, so a version
 //                           exists exactly when this file does
 //   functions/NAME/live     the live version's number ("0": built-in)
+//   functions/NAME/function for functions created at run time: "endpoint"
+//                           or "removed"
 //
 // Every file is written to a temporary name, synced, renamed into place,
 // and the directory synced, so a crash at any moment leaves either the old
@@ -45,6 +47,10 @@ struct StoredFunction {
   std::string name;
   std::vector<VersionRecord> versions;  // By number, ascending.
   int live = 0;
+  // For functions created by an upload: whether they exist, and whether
+  // they were removed since.
+  bool created_at_run_time = false;
+  bool removed = false;
 };
 
 class VersionStore {
@@ -69,6 +75,10 @@ class VersionStore {
 
   // Makes `number` the live version of `function`, durably.
   Status SetLive(const std::string& function, int number);
+
+  // Records that `function` was created at run time (`removed` false) or
+  // removed since (`removed` true), durably.
+  Status SetFunctionState(const std::string& function, bool removed);
 
   // Reads the stored bytes of a version.
   Status ReadBytes(const std::string& function, int number,

@@ -145,11 +145,16 @@ TEST_F(RuntimeTest, UnreadableBytesAreBadInput) {
   EXPECT_EQ(Call(), "null");
 }
 
-TEST_F(RuntimeTest, UnknownFunctionIsNotFound) {
+TEST_F(RuntimeTest, NewFunctionNeedsADefinitionAndAValidName) {
   UpdateResult result;
   Status status =
       UpdateWith("nope", ReadFile(SamplePath("string.bc")), &result);
-  EXPECT_EQ(status.code(), Status::Code::kNotFound);
+  EXPECT_EQ(status.code(), Status::Code::kUnprocessable) << status.message();
+  status = UpdateWith("1nope", ReadFile(SamplePath("string.bc")), &result);
+  EXPECT_EQ(status.code(), Status::Code::kBadInput) << status.message();
+  status = UpdateWith("malloc", ReadFile(SamplePath("string.bc")), &result);
+  EXPECT_EQ(status.code(), Status::Code::kConflict) << status.message();
+  EXPECT_EQ(runtime_->FunctionNames().size(), 2u) << "nothing was created";
 }
 
 TEST_F(RuntimeTest, StaticDestructorsRunWhenTheVersionIsDropped) {

@@ -138,7 +138,10 @@ TEST_F(ServerTest, EachErrorClassKeepsThePreviousAnswer) {
             422, "aarch64-unknown-linux-gnu"},
            {"inline asm", ReadFile(SamplePath("inline_asm.bc")), "", 422,
             "inline assembly"},
-           {"unknown function", bitcode, "?function=nope", 404, "nope"},
+           {"new function not defined", bitcode, "?function=nope", 422,
+            "does not define nope"},
+           {"invalid function name", bitcode, "?function=no%20pe", 400,
+            "not a valid function name"},
        }) {
     HttpResult result =
         HttpPost(server_.Url("/update_endpoint" + c.query), c.body);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fuzzes the upload path for SECONDS seconds (default 60) with libFuzzer:
+# every input is uploaded as foobar and called, in a process that must
+# never go down. Builds with clang-19 into build-fuzz/. Findings (inputs
+# that took the process down) land in build-fuzz/findings/.
+#
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${1:-60}"
+"$root/scripts/install-deps.sh"
+build="$root/build-fuzz"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DRU_FUZZ=ON
+fi
+ninja -C "$build" upload_fuzzer runtime-updater ir_samples
+
+# Seeds: the samples' real bitcode and textual IR, and known hostile files.
+corpus="$build/corpus"
+mkdir -p "$corpus" "$build/findings"
+cp -n "$build"/ir_samples/*.bc "$build"/ir_samples/*.ll "$corpus"/ 2>/dev/null || true
+cp -n "$root"/tests/data/hostile/*.bc "$corpus"/
+
+cd "$build"
+./upload_fuzzer -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=30 \
+  -artifact_prefix="$build/findings/" -print_final_stats=1 "$corpus"
