@@ -208,6 +208,13 @@ HttpResponse Routes::Update(const HttpRequest& request) {
   QueryParams params = ParseQuery(request.query);
   UpdateRequest update;
   update.function = QueryValue(params, "function", "foobar");
+  // ?function=a&function=b: one module updating both, switched together.
+  bool first = true;
+  for (const auto& [name, value] : params) {
+    if (name != "function") continue;
+    if (!first) update.more_functions.push_back(value);
+    first = false;
+  }
   update.bytes = request.body;
   update.message = SanitizeForClient(QueryValue(params, "message"), 1000);
   update.dry_run = IsTrue(QueryValue(params, "dry_run"));

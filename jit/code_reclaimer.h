@@ -8,11 +8,13 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "jit/engine.h"
+#include "jit/live_table.h"
 
 namespace ru {
 
@@ -31,6 +33,9 @@ class CodeReclaimer {
   // Hands over `code`, which no stub points at any more.
   void Retire(const LoadedCode& code);
 
+  // Hands over a live table that is no longer current (live_table.h).
+  void Retire(std::unique_ptr<const LiveTable> table);
+
   // Returns once everything retired before the call has been freed.
   void Drain();
 
@@ -42,6 +47,7 @@ class CodeReclaimer {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::vector<LoadedCode> pending_;  // Guarded by mutex_.
+  std::vector<std::unique_ptr<const LiveTable>> pending_tables_;  // Guarded.
   uint64_t retired_ = 0;             // Guarded by mutex_.
   uint64_t freed_ = 0;               // Guarded by mutex_.
   bool stopping_ = false;            // Guarded by mutex_.

@@ -177,19 +177,34 @@ void LimitCpuFromNow(int64_t timeout_ms) {
   setrlimit(RLIMIT_CPU, &limit);
 }
 
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 CompileSpec SpecFrom(const std::vector<std::string>& fields) {
   CompileSpec spec;
+  std::vector<std::string> names = SplitLines(fields[6]);
+  std::vector<std::string> llvm_types = SplitLines(fields[7]);
+  std::vector<std::string> c_types = SplitLines(fields[8]);
+  for (size_t i = 0; i < names.size() && i < llvm_types.size() &&
+                     i < c_types.size();
+       ++i) {
+    spec.more_functions.push_back({names[i], {llvm_types[i], c_types[i]}});
+  }
   spec.function = fields[0];
   spec.signature.llvm = fields[1];
   spec.signature.c = fields[2];
   spec.max_global_bytes = std::strtoull(fields[3].c_str(), nullptr, 10);
-  size_t start = 0;
-  const std::string& names = fields[4];
-  while (start < names.size()) {
-    size_t end = names.find('\n', start);
-    if (end == std::string::npos) end = names.size();
-    spec.offered.insert(names.substr(start, end - start));
-    start = end + 1;
+  for (const std::string& name : SplitLines(fields[4])) {
+    spec.offered.insert(name);
   }
   return spec;
 }
@@ -227,7 +242,7 @@ int RunCompileHelper(int fd, int opt_level, int64_t memory_mb,
   for (;;) {
     std::vector<std::string> request;
     bool timed_out;
-    if (!ReadFrame(fd, &request, 0, &timed_out) || request.size() != 6) {
+    if (!ReadFrame(fd, &request, 0, &timed_out) || request.size() != 9) {
       return 0;
     }
     LimitCpuFromNow(timeout_ms);
@@ -317,10 +332,17 @@ llvm::Error CompileHelper::Compile(llvm::StringRef bytes,
 
   std::string offered;
   for (const std::string& name : spec.offered) offered += name + "\n";
+  std::string more_names, more_llvm, more_c;
+  for (const auto& [name, signature] : spec.more_functions) {
+    more_names += name + "\n";
+    more_llvm += signature.llvm + "\n";
+    more_c += signature.c + "\n";
+  }
   int64_t deadline = NowMillis() + limits_.timeout_ms;
   bool sent = WriteFrame(
       fd_, {spec.function, spec.signature.llvm, spec.signature.c,
-            std::to_string(spec.max_global_bytes), offered, bytes.str()});
+            std::to_string(spec.max_global_bytes), offered, bytes.str(),
+            more_names, more_llvm, more_c});
   std::vector<std::string> reply;
   bool timed_out = false;
   bool answered = sent && ReadFrame(fd_, &reply, deadline, &timed_out) &&

@@ -131,22 +131,23 @@ llvm::Error CheckIntrinsics(llvm::Module& module,
   return llvm::Error::success();
 }
 
-llvm::Error CheckFunction(llvm::Module& module, const ModuleRequirements& req) {
-  llvm::Function* function = module.getFunction(req.function);
+llvm::Error CheckFunction(llvm::Module& module, const std::string& name,
+                          const FunctionSignature& signature) {
+  llvm::Function* function = module.getFunction(name);
   if (function == nullptr || function->isDeclaration()) {
-    return UnprocessableError("the module does not define " + req.function +
-                              "; expected " + req.function + " of type " +
-                              req.signature.c);
+    return UnprocessableError("the module does not define " + name +
+                              "; expected " + name + " of type " +
+                              signature.c);
   }
   if (function->hasLocalLinkage()) {
-    return UnprocessableError("the module defines " + req.function +
+    return UnprocessableError("the module defines " + name +
                               " as static; it must have external linkage");
   }
   std::string found = DescribeLLVMType(function->getFunctionType());
-  if (found != req.signature.llvm) {
+  if (found != signature.llvm) {
     return UnprocessableError(
-        req.function + " has the wrong type: expected " + req.signature.c +
-        ", found " + DescribeCType(function->getFunctionType()));
+        name + " has the wrong type: expected " + signature.c + ", found " +
+        DescribeCType(function->getFunctionType()));
   }
   return llvm::Error::success();
 }
@@ -219,7 +220,13 @@ llvm::Error CheckModule(llvm::Module& module,
   if (auto error = CheckTarget(module, requirements)) return error;
   if (auto error = CheckAssembly(module)) return error;
   if (auto error = CheckIntrinsics(module, requirements)) return error;
-  if (auto error = CheckFunction(module, requirements)) return error;
+  if (auto error = CheckFunction(module, requirements.function,
+                                 requirements.signature)) {
+    return error;
+  }
+  for (const auto& [name, signature] : requirements.more_functions) {
+    if (auto error = CheckFunction(module, name, signature)) return error;
+  }
   if (auto error = CheckUndefinedSymbols(module, requirements)) return error;
   return CheckGlobals(module, requirements);
 }

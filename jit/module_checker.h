@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -37,6 +39,8 @@ struct ModuleRequirements {
   // The function the module must define, and its type.
   std::string function;
   FunctionSignature signature;
+  // More functions it must define, when several are updated together.
+  std::vector<std::pair<std::string, FunctionSignature>> more_functions;
   // The server's target; modules for another architecture or OS are
   // rejected, modules that match are given exactly this triple and layout.
   llvm::Triple triple;

@@ -44,6 +44,7 @@ llvm::Error ObjectCompiler::Compile(llvm::StringRef bytes,
   ModuleRequirements requirements;
   requirements.function = spec.function;
   requirements.signature = spec.signature;
+  requirements.more_functions = spec.more_functions;
   requirements.triple = machine_->getTargetTriple();
   requirements.data_layout = machine_->createDataLayout();
   requirements.is_offered = [&spec](llvm::StringRef name) {

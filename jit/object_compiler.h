@@ -14,6 +14,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "jit/module_checker.h"
 #include "llvm/ADT/StringRef.h"
@@ -26,6 +28,8 @@ namespace ru {
 struct CompileSpec {
   std::string function;
   FunctionSignature signature;
+  // More functions the module must define (an update of several).
+  std::vector<std::pair<std::string, FunctionSignature>> more_functions;
   uint64_t max_global_bytes = 0;
   std::set<std::string> offered;  // Names the module may leave undefined.
 };

@@ -84,6 +84,7 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   offered_["__cxa_atexit"] =
       reinterpret_cast<void*>(&RuRegisterStaticDestructor);
   offered_["_ZSt9terminatev"] = reinterpret_cast<void*>(&RuTerminate);
+  offered_["__ru_pinned_target"] = reinterpret_cast<void*>(&RuPinnedTarget);
 
   if (options_.compile_in_process) {
     auto compiler_or_err = ObjectCompiler::Create(options_.codegen_opt_level);
@@ -221,6 +222,7 @@ Status Runtime::Impl::AddSlot(const std::string& name,
   indexes_.push_back(std::move(index));
   *added = slot.get();
   slots_by_index_.push_back(std::move(slot));
+  PublishTable({{*added, 0}});
   return Status::Ok();
 }
 
@@ -278,7 +280,7 @@ Status Runtime::Impl::RemoveFunction(const std::string& function) {
   if (status.ok()) status = store_->SetLive(slot->name, 0);
   if (!status.ok()) return status;
   slot->removed.store(true);
-  status = SwitchStub(*slot, 0);
+  SwitchStub(*slot, 0);
   for (int number : slot->resident) {
     reclaimer_->Retire(slot->versions[number - 1].code);
     slot->versions[number - 1].code = LoadedCode();
@@ -349,14 +351,20 @@ llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
   return code_or_err;
 }
 
-Status Runtime::Impl::SwitchStub(Slot& slot, int number) {
-  void* target =
-      number == 0 ? slot.builtin : slot.versions[number - 1].code.address;
-  if (auto error = engine_->Retarget(slot.name, target)) {
-    return ToStatus(std::move(error), "switching the stub");
+void* Runtime::Impl::Target(const Slot& slot, int number) const {
+  return number == 0 ? slot.builtin : slot.versions[number - 1].code.address;
+}
+
+void Runtime::Impl::SwitchStub(Slot& slot, int number) {
+  if (!slot.trampolined) {
+    if (auto error = engine_->Retarget(slot.name, Target(slot, number))) {
+      // The local stubs manager only fails for an unknown name, and every
+      // slot has its stub.
+      llvm::consumeError(std::move(error));
+    }
   }
+  PublishTable({{&slot, number}});
   slot.live.store(number, std::memory_order_release);
-  return Status::Ok();
 }
 
 void Runtime::Impl::Touch(Slot& slot, int number) {
@@ -380,9 +388,11 @@ void Runtime::Impl::EvictBeyondLimit(Slot& slot) {
   }
 }
 
-Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
+Status Runtime::Impl::EnsureResident(Slot& slot, int number,
+                                     bool* recompiled) {
   *recompiled = false;
-  if (number > 0 && slot.versions[number - 1].code.dylib == nullptr) {
+  if (number == 0) return Status::Ok();
+  if (slot.versions[number - 1].code.dylib == nullptr) {
     std::string bytes;
     Status status = store_->ReadBytes(slot.name, number, &bytes);
     if (!status.ok()) return status;
@@ -396,18 +406,53 @@ Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
     slot.versions[number - 1].code = *code_or_err;
     *recompiled = true;
   }
-  if (number > 0) Touch(slot, number);
+  Touch(slot, number);
+  return Status::Ok();
+}
 
-  Status status = store_->SetLive(slot.name, number);
-  if (status.ok()) status = SwitchStub(slot, number);
-  EvictBeyondLimit(slot);
-  return status;
+Status Runtime::Impl::MakeLive(
+    const std::vector<std::pair<Slot*, int>>& changes) {
+  Status status;
+  if (changes.size() == 1) {
+    status = store_->SetLive(changes[0].first->name, changes[0].second);
+  } else {
+    std::vector<std::pair<std::string, int>> lives;
+    for (const auto& [slot, number] : changes) {
+      lives.emplace_back(slot->name, number);
+    }
+    status = store_->SetLiveMany(lives);
+  }
+  if (!status.ok()) return status;
+
+  if (changes.size() == 1) {
+    SwitchStub(*changes[0].first, changes[0].second);
+  } else {
+    // Members switch together: their stubs lead to trampolines, and one
+    // table holds all their new targets.
+    for (const auto& change : changes) {
+      status = EnsureTrampoline(*change.first);
+      if (!status.ok()) return status;
+    }
+    PublishTable(changes);
+    for (const auto& [slot, number] : changes) {
+      slot->live.store(number, std::memory_order_release);
+    }
+  }
+  for (const auto& change : changes) EvictBeyondLimit(*change.first);
+  return Status::Ok();
+}
+
+Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
+  Status status = EnsureResident(slot, number, recompiled);
+  if (!status.ok()) return status;
+  return MakeLive({{&slot, number}});
 }
 
 Status Runtime::Impl::Update(const UpdateRequest& request,
                              UpdateResult* result) {
   Clock::time_point start = Clock::now();
   std::lock_guard<std::mutex> lock(update_mutex_);
+  if (!request.more_functions.empty()) return UpdateSet(request, result);
   Slot* slot = FindSlot(request.function);
   // A new name, or one removed before: the upload (re)creates an endpoint
   // function, once it has compiled.
@@ -503,7 +548,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
 Status Runtime::Impl::Rollback(const std::string& function, int version,
                                RollbackResult* result) {
   Slot* slot = FindSlot(function);
-  if (slot == nullptr) return UnknownFunction(function);
+  if (slot == nullptr || slot->removed.load()) return UnknownFunction(function);
   Clock::time_point start = Clock::now();
   std::lock_guard<std::mutex> lock(update_mutex_);
 
@@ -514,6 +559,7 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
       return Status::Conflict("nothing to roll back to: " + slot->name +
                               " runs its built-in version");
     }
+    // For a version made by a set update, UndoSet below decides.
     target = live - 1;
   } else if (version > static_cast<int>(slot->versions.size())) {
     return Status::NotFound(slot->name + " has no version " +
@@ -532,7 +578,25 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
   result->function = slot->name;
   result->from = live;
   result->to = target;
-  Status status = Activate(*slot, target, &result->recompiled);
+  // A version made by an update of several functions: the others go back
+  // with it.
+  std::vector<std::pair<Slot*, int>> changes =
+      UndoSet(*slot, version < 0 ? -1 : target);
+  Status status;
+  if (changes.empty()) {
+    status = Activate(*slot, target, &result->recompiled);
+  } else {
+    for (const auto& [member, number] : changes) {
+      bool recompiled = false;
+      status = EnsureResident(*member, number, &recompiled);
+      if (!status.ok()) break;
+      if (member == slot) {
+        result->to = number;
+        result->recompiled = recompiled;
+      }
+    }
+    if (status.ok()) status = MakeLive(changes);
+  }
   result->ms = MillisecondsSince(start);
   if (status.ok()) FaultPoint("rollback.live");
   return status;

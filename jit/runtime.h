@@ -68,6 +68,10 @@ struct UpdateRequest {
   std::string_view bytes;
   std::string message;   // Stored with the version.
   bool dry_run = false;  // Check and compile, change nothing.
+  // More functions that the same module defines, to be checked and
+  // switched together with `function`, all or none. A request that calls
+  // several of them sees all old or all new versions.
+  std::vector<std::string> more_functions;
   // Call the new version once in a child process before it goes live
   // (trial_run.h), with these parameters.
   bool probe = true;

@@ -29,6 +29,7 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
   int returned;
   {
     CodeReadSection section;
+    PinnedTable pinned;
     result->version = slot->live.load(std::memory_order_acquire);
     ScopedCallFrame frame(&args, &out);
     returned = GuardedEndpointCall(reinterpret_cast<EndpointFn>(slot->stub),
@@ -118,7 +119,18 @@ std::string Runtime::Impl::HandleFault(Slot& slot, int number,
     --target;
   }
   bool recompiled;
-  Status status = Activate(slot, target, &recompiled);
+  std::vector<std::pair<Slot*, int>> changes = UndoSet(slot, -1);
+  Status status;
+  if (changes.empty()) {
+    status = Activate(slot, target, &recompiled);
+  } else {
+    for (const auto& [member, number] : changes) {
+      status = EnsureResident(*member, number, &recompiled);
+      if (!status.ok()) break;
+      if (member == &slot) target = number;
+    }
+    if (status.ok()) status = MakeLive(changes);
+  }
   if (status.ok()) {
     aftermath += "; rolled back to version " + std::to_string(target);
     *first = true;

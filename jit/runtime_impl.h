@@ -16,6 +16,7 @@
 #include "jit/code_map.h"
 #include "jit/code_reclaimer.h"
 #include "jit/engine.h"
+#include "jit/live_table.h"
 #include "jit/module_checker.h"
 #include "jit/object_compiler.h"
 #include "jit/runtime.h"
@@ -42,6 +43,11 @@ struct Slot {
   std::atomic<int> live{0};       // 0: the built-in version; read freely.
   // Created by an upload (not one of the server's own functions).
   bool created_at_run_time = false;
+  // Once a function has been updated together with others, its stub leads
+  // to a trampoline that reads the request's pinned live table
+  // (live_table.h), for good.
+  bool trampolined = false;
+  LoadedCode trampoline;
   std::atomic<bool> removed{false};  // Read freely.
 };
 
@@ -88,9 +94,31 @@ class Runtime::Impl {
   // resident, records it durably, switches the stub, and frees code beyond
   // the resident limit. Requires update_mutex_.
   Status Activate(Slot& slot, int number, bool* recompiled);
-  // Points the stub at version `number` (0: built-in). Requires
-  // update_mutex_ and, for a number > 0, resident code.
-  Status SwitchStub(Slot& slot, int number);
+  // Loads version `number` from the store unless its code is resident, and
+  // marks it most recently used. Requires update_mutex_.
+  Status EnsureResident(Slot& slot, int number, bool* recompiled);
+  // Makes the given versions live together: records them durably, then
+  // switches stubs and publishes one new live table, then frees code
+  // beyond the resident limits. Their code must be resident. Requires
+  // update_mutex_.
+  Status MakeLive(const std::vector<std::pair<Slot*, int>>& changes);
+  // Points the stub (or the table entry) at version `number`. Requires
+  // update_mutex_; not durable by itself.
+  void SwitchStub(Slot& slot, int number);
+  // The machine code version `number` of `slot` runs (0: built-in).
+  void* Target(const Slot& slot, int number) const;
+  // Publishes a live table with `changes` applied. Requires update_mutex_.
+  void PublishTable(const std::vector<std::pair<Slot*, int>>& changes);
+  // Gives `slot` its trampoline (see Slot::trampolined). Requires
+  // update_mutex_.
+  Status EnsureTrampoline(Slot& slot);
+  // An update of several functions at once (runtime_sets.cc). Requires
+  // update_mutex_.
+  Status UpdateSet(const UpdateRequest& request, UpdateResult* result);
+  // The changes that undo the set the live version of `slot` belongs to,
+  // with `slot` itself going to `number` (-1: its version before the set).
+  // Empty when the live version was not made by a set update.
+  std::vector<std::pair<Slot*, int>> UndoSet(const Slot& slot, int number);
   void Touch(Slot& slot, int number);
   void EvictBeyondLimit(Slot& slot);
   void Restore(Slot& slot, const StoredFunction& stored,
@@ -114,6 +142,8 @@ class Runtime::Impl {
   RuntimeOptions options_;
   std::unique_ptr<CodeMap> code_map_;
   std::unique_ptr<UploadCompiler> compiler_;
+  // Compiles the server's own trampolines, in process.
+  std::unique_ptr<ObjectCompiler> trusted_compiler_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<VersionStore> store_;
   std::map<std::string, void*> offered_;

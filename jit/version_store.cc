@@ -93,6 +93,10 @@ std::string EncodeRecord(const VersionRecord& record) {
   writer.String(record.message.c_str(), record.message.size());
   writer.Key("fault");
   writer.String(record.fault.c_str(), record.fault.size());
+  writer.Key("set");
+  writer.String(record.set.c_str(), record.set.size());
+  writer.Key("set_before");
+  writer.String(record.set_before.c_str(), record.set_before.size());
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
@@ -117,6 +121,10 @@ class RecordReader
       record_->message = value;
     } else if (key_ == "fault") {
       record_->fault = value;
+    } else if (key_ == "set") {
+      record_->set = value;
+    } else if (key_ == "set_before") {
+      record_->set_before = value;
     }
     return true;
   }
@@ -180,7 +188,52 @@ Status VersionStore::Load() {
     Status status = LoadFunction(name);
     if (!status.ok()) return status;
   }
-  return Status::Ok();
+  return ReplaySwitchJournal();
+}
+
+Status VersionStore::ReplaySwitchJournal() {
+  ::unlink((dir_ + "/switch.tmp").c_str());
+  std::string journal;
+  if (!ReadWholeFile(dir_ + "/switch", &journal)) return Status::Ok();
+  // The journal was complete (it is renamed into place whole), so the
+  // switch it records is finished here.
+  std::vector<std::pair<std::string, int>> lives;
+  size_t start = 0;
+  while (start < journal.size()) {
+    size_t end = journal.find('\n', start);
+    if (end == std::string::npos) end = journal.size();
+    std::string line = journal.substr(start, end - start);
+    size_t space = line.find(' ');
+    if (space != std::string::npos &&
+        functions_.count(line.substr(0, space)) > 0) {
+      lives.emplace_back(line.substr(0, space),
+                         std::atoi(line.c_str() + space + 1));
+    }
+    start = end + 1;
+  }
+  for (const auto& [function, number] : lives) {
+    Status status = SetLive(function, number);
+    if (!status.ok()) return status;
+  }
+  ::unlink((dir_ + "/switch").c_str());
+  return sync_ ? SyncDir(dir_) : Status::Ok();
+}
+
+Status VersionStore::SetLiveMany(
+    const std::vector<std::pair<std::string, int>>& lives) {
+  std::string journal;
+  for (const auto& [function, number] : lives) {
+    journal += function + " " + std::to_string(number) + "\n";
+  }
+  Status status = WriteFile(dir_, "switch", journal);
+  if (!status.ok()) return status;
+  FaultPoint("switch.journaled");
+  for (const auto& [function, number] : lives) {
+    status = SetLive(function, number);
+    if (!status.ok()) return status;
+  }
+  ::unlink((dir_ + "/switch").c_str());
+  return sync_ ? SyncDir(dir_) : Status::Ok();
 }
 
 Status VersionStore::LoadFunction(const std::string& name) {

@@ -9,6 +9,8 @@
 //   functions/NAME/live     the live version's number ("0": built-in)
 //   functions/NAME/function for functions created at run time: "endpoint"
 //                           or "removed"
+//   switch                  "NAME N" lines: live versions being switched
+//                           together (present only during such a switch)
 //
 // Every file is written to a temporary name, synced, renamed into place,
 // and the directory synced, so a crash at any moment leaves either the old
@@ -25,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jit/status.h"
@@ -40,6 +43,10 @@ struct VersionRecord {
   std::string message;
   // Set when the version crashed or timed out while serving.
   std::string fault;
+  // For a version made by an update of several functions together: the
+  // versions that update made live ("a@3 b@5"), and those live before it.
+  std::string set;
+  std::string set_before;
 };
 
 // What the store holds for one function.
@@ -76,6 +83,11 @@ class VersionStore {
   // Makes `number` the live version of `function`, durably.
   Status SetLive(const std::string& function, int number);
 
+  // Makes several versions live at once: all or none survive a crash. A
+  // journal of the change is written first and replayed by Open when the
+  // process died half-way.
+  Status SetLiveMany(const std::vector<std::pair<std::string, int>>& lives);
+
   // Records that `function` was created at run time (`removed` false) or
   // removed since (`removed` true), durably.
   Status SetFunctionState(const std::string& function, bool removed);
@@ -91,6 +103,7 @@ class VersionStore {
       : dir_(std::move(dir)), sync_(sync) {}
 
   Status Load();
+  Status ReplaySwitchJournal();
   Status LoadFunction(const std::string& name);
   std::string FunctionDir(const std::string& function) const;
   Status WriteFile(const std::string& dir, const std::string& name,
