@@ -6,6 +6,8 @@
 #define RUNTIME_UPDATER_JIT_RUNTIME_IMPL_H_
 
 #include <atomic>
+#include <chrono>
+#include <string_view>
 #include <list>
 #include <map>
 #include <memory>
@@ -21,8 +23,34 @@
 #include "jit/object_compiler.h"
 #include "jit/runtime.h"
 #include "jit/version_store.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/SHA256.h"
 
 namespace ru {
+
+inline const FunctionSignature kEndpointSignature = {
+    "i32(ptr,ptr)", "int (const ru_args *, ru_json *)"};
+inline const FunctionSignature kValueSignature = {"i64()", "int64_t (void)"};
+
+using Clock = std::chrono::steady_clock;
+
+inline double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start)
+      .count();
+}
+
+inline int64_t UnixMillisNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Lower-case hex sha256 of `bytes`.
+inline std::string Sha256Hex(std::string_view bytes) {
+  auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
 
 struct Version {
   VersionRecord record;

@@ -9,20 +9,9 @@
 #include "jit/runtime_impl.h"
 #include "jit/trial_run.h"
 #include "jit/upload_error.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/SHA256.h"
 
 namespace ru {
 namespace {
-
-const FunctionSignature kEndpointSignature = {
-    "i32(ptr,ptr)", "int (const ru_args *, ru_json *)"};
-
-std::string Sha256Of(std::string_view bytes) {
-  auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-  return llvm::toHex(digest, /*LowerCase=*/true);
-}
 
 // Textual IR of the trampoline of slot `index`: fetch the target from the
 // pinned table, then jump to it with the caller's arguments.
@@ -127,7 +116,7 @@ std::vector<std::pair<Slot*, int>> Runtime::Impl::UndoSet(const Slot& slot,
 
 Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
                                 UpdateResult* result) {
-  auto start = std::chrono::steady_clock::now();
+  Clock::time_point start = Clock::now();
   std::vector<std::string> names = {request.function};
   names.insert(names.end(), request.more_functions.begin(),
                request.more_functions.end());
@@ -197,14 +186,12 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
   }
 
   result->function = names[0];
-  result->sha256 = Sha256Of(request.bytes);
+  result->sha256 = Sha256Hex(request.bytes);
   result->dry_run = request.dry_run;
   result->version = slots[0] != nullptr
                         ? static_cast<int>(slots[0]->versions.size()) + 1
                         : 1;
-  result->compile_ms = std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
+  result->compile_ms = MillisecondsSince(start);
   if (request.dry_run) {
     unload_all();
     return Status::Ok();
@@ -234,10 +221,7 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
     record.number = after[i].second;
     record.sha256 = result->sha256;
     record.size = request.bytes.size();
-    record.created_unix_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    record.created_unix_ms = UnixMillisNow();
     record.compile_ms = result->compile_ms;
     record.message = request.message;
     record.set = Join(after);

@@ -8,18 +8,21 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-60}"
-"$root/scripts/install-deps.sh"
+# The regular build provides the compile helper (the server binary) and the
+# samples used as seeds.
+"$root/scripts/build.sh" runtime-updater ir_samples
 build="$root/build-fuzz"
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DRU_FUZZ=ON
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DRU_FUZZ=ON \
+    -DRU_FUZZ_HELPER="$root/build/runtime-updater"
 fi
-ninja -C "$build" upload_fuzzer runtime-updater ir_samples
+ninja -C "$build" upload_fuzzer
 
 # Seeds: the samples' real bitcode and textual IR, and known hostile files.
 corpus="$build/corpus"
 mkdir -p "$corpus" "$build/findings"
-cp -n "$build"/ir_samples/*.bc "$build"/ir_samples/*.ll "$corpus"/ 2>/dev/null || true
+cp -n "$root"/build/ir_samples/*.bc "$root"/build/ir_samples/*.ll "$corpus"/ 2>/dev/null || true
 cp -n "$root"/tests/data/hostile/*.bc "$corpus"/
 
 cd "$build"

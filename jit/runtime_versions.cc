@@ -1,0 +1,314 @@
+// Runtime: the versions of each function, from upload to live code and
+// back from the store: compile, make resident, make live, roll back.
+
+#include "jit/call_guard.h"
+#include "jit/fault_injection.h"
+#include "jit/runtime_impl.h"
+#include "jit/static_destructors.h"
+#include "jit/trial_run.h"
+#include "jit/upload_error.h"
+
+namespace ru {
+
+void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
+  // Destructors first, under the guard: they are uploaded code too.
+  GuardOutcome outcome;
+  if (code.fini != nullptr) {
+    GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code.fini), nullptr,
+                    &outcome);
+  }
+  if (code.dso_handle != nullptr) {
+    for (const Destructor& destructor :
+         TakeStaticDestructors(code.dso_handle)) {
+      GuardOutcome each;
+      GuardedVoidCall(destructor.first, destructor.second, &each);
+    }
+  }
+  if (auto error = engine_->Unload(code)) {
+    // The code stays mapped; that costs memory, not correctness.
+    llvm::consumeError(std::move(error));
+  }
+}
+
+llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
+                                                  int number,
+                                                  std::string_view bytes) {
+  CompileSpec spec;
+  spec.function = slot.name;
+  spec.signature = slot.signature;
+  spec.max_global_bytes = options_.max_global_bytes;
+  for (const auto& entry : offered_) spec.offered.insert(entry.first);
+  CompiledObject object;
+  if (auto error = compiler_->Compile(
+          llvm::StringRef(bytes.data(), bytes.size()), spec, &object)) {
+    return std::move(error);
+  }
+
+  auto code_or_err = engine_->Load(object, slot.name, Tag(slot, number));
+  if (!code_or_err) return code_or_err.takeError();
+  if (code_or_err->init != nullptr) {
+    GuardOutcome outcome;
+    if (!GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code_or_err->init),
+                         nullptr, &outcome)) {
+      LoadedCode failed = *code_or_err;
+      failed.fini = nullptr;  // Constructors did not finish.
+      UnloadLocked(failed);
+      return UnprocessableError("a static constructor of the module " +
+                                DescribeOutcome(outcome));
+    }
+  }
+  return code_or_err;
+}
+
+void* Runtime::Impl::Target(const Slot& slot, int number) const {
+  return number == 0 ? slot.builtin : slot.versions[number - 1].code.address;
+}
+
+void Runtime::Impl::SwitchStub(Slot& slot, int number) {
+  if (!slot.trampolined) {
+    if (auto error = engine_->Retarget(slot.name, Target(slot, number))) {
+      // The local stubs manager only fails for an unknown name, and every
+      // slot has its stub.
+      llvm::consumeError(std::move(error));
+    }
+  }
+  PublishTable({{&slot, number}});
+  slot.live.store(number, std::memory_order_release);
+}
+
+void Runtime::Impl::Touch(Slot& slot, int number) {
+  slot.resident.remove(number);
+  slot.resident.push_back(number);
+}
+
+void Runtime::Impl::EvictBeyondLimit(Slot& slot) {
+  size_t limit = std::max(1, options_.resident_versions);
+  int live = slot.live.load(std::memory_order_relaxed);
+  for (auto it = slot.resident.begin();
+       slot.resident.size() > limit && it != slot.resident.end();) {
+    if (*it == live) {
+      ++it;
+      continue;
+    }
+    Version& old = slot.versions[*it - 1];
+    reclaimer_->Retire(old.code);
+    old.code = LoadedCode();
+    it = slot.resident.erase(it);
+  }
+}
+
+Status Runtime::Impl::EnsureResident(Slot& slot, int number,
+                                     bool* recompiled) {
+  *recompiled = false;
+  if (number == 0) return Status::Ok();
+  if (slot.versions[number - 1].code.dylib == nullptr) {
+    std::string bytes;
+    Status status = store_->ReadBytes(slot.name, number, &bytes);
+    if (!status.ok()) return status;
+    if (Sha256Hex(bytes) != slot.versions[number - 1].record.sha256) {
+      return Status::Internal("the stored bytes of version " +
+                              std::to_string(number) +
+                              " do not match their sha256");
+    }
+    auto code_or_err = Compile(slot, number, bytes);
+    if (!code_or_err) return ToStatus(code_or_err.takeError(), "recompiling");
+    slot.versions[number - 1].code = *code_or_err;
+    *recompiled = true;
+  }
+  Touch(slot, number);
+  return Status::Ok();
+}
+
+Status Runtime::Impl::MakeLive(
+    const std::vector<std::pair<Slot*, int>>& changes) {
+  Status status;
+  if (changes.size() == 1) {
+    status = store_->SetLive(changes[0].first->name, changes[0].second);
+  } else {
+    std::vector<std::pair<std::string, int>> lives;
+    for (const auto& [slot, number] : changes) {
+      lives.emplace_back(slot->name, number);
+    }
+    status = store_->SetLiveMany(lives);
+  }
+  if (!status.ok()) return status;
+
+  if (changes.size() == 1) {
+    SwitchStub(*changes[0].first, changes[0].second);
+  } else {
+    // Members switch together: their stubs lead to trampolines, and one
+    // table holds all their new targets.
+    for (const auto& change : changes) {
+      status = EnsureTrampoline(*change.first);
+      if (!status.ok()) return status;
+    }
+    PublishTable(changes);
+    for (const auto& [slot, number] : changes) {
+      slot->live.store(number, std::memory_order_release);
+    }
+  }
+  for (const auto& change : changes) EvictBeyondLimit(*change.first);
+  return Status::Ok();
+}
+
+Status Runtime::Impl::Activate(Slot& slot, int number, bool* recompiled) {
+  Status status = EnsureResident(slot, number, recompiled);
+  if (!status.ok()) return status;
+  return MakeLive({{&slot, number}});
+}
+
+Status Runtime::Impl::Update(const UpdateRequest& request,
+                             UpdateResult* result) {
+  Clock::time_point start = Clock::now();
+  std::lock_guard<std::mutex> lock(update_mutex_);
+  if (!request.more_functions.empty()) return UpdateSet(request, result);
+  Slot* slot = FindSlot(request.function);
+  // A new name, or one removed before: the upload (re)creates an endpoint
+  // function, once it has compiled.
+  bool creating = slot == nullptr;
+  bool reviving = slot != nullptr && slot->removed.load();
+  if (creating) {
+    Status status = CheckNewName(request.function);
+    if (!status.ok()) return status;
+  }
+  Slot pending;
+  if (creating) {
+    pending.name = request.function;
+    pending.signature = kEndpointSignature;
+    pending.endpoint = true;
+    pending.index = static_cast<uint32_t>(slots_by_index_.size());
+  }
+  const Slot& target = creating ? pending : *slot;
+
+  result->sha256 = Sha256Hex(request.bytes);
+  result->dry_run = request.dry_run;
+  result->created = false;
+
+  result->function = target.name;
+  // The same bytes as an existing version: that version, not a new one.
+  for (const Version& version : target.versions) {
+    if (reviving || version.record.sha256 != result->sha256) continue;
+    result->version = version.record.number;
+    if (request.dry_run ||
+        version.record.number == slot->live.load(std::memory_order_relaxed)) {
+      result->compile_ms = MillisecondsSince(start);
+      return Status::Ok();
+    }
+    bool recompiled;
+    Status status = Activate(*slot, version.record.number, &recompiled);
+    result->compile_ms = MillisecondsSince(start);
+    return status;
+  }
+
+  int number = static_cast<int>(target.versions.size()) + 1;
+  auto code_or_err = Compile(target, number, request.bytes);
+  if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
+  VersionRecord record;
+  record.number = number;
+  record.sha256 = result->sha256;
+  record.size = request.bytes.size();
+  record.created_unix_ms = UnixMillisNow();
+  record.message = request.message;
+  if (request.probe) {
+    Status trial = TrialRun(code_or_err->address, target.endpoint,
+                            request.probe_params, options_.probe_timeout_ms);
+    if (!trial.ok()) {
+      UnloadLocked(*code_or_err);
+      return trial;
+    }
+  }
+  record.compile_ms = MillisecondsSince(start);
+  result->version = record.number;
+  result->compile_ms = record.compile_ms;
+  if (request.dry_run) {
+    UnloadLocked(*code_or_err);
+    return Status::Ok();
+  }
+
+  // Durable first: a 200 must never be sent for a version a crash could
+  // lose.
+  Status status;
+  if (creating) {
+    status = CreateFunction(request.function, &slot);
+  } else if (reviving) {
+    status = store_->SetFunctionState(slot->name, false);
+  }
+  if (!status.ok()) {
+    UnloadLocked(*code_or_err);
+    return status;
+  }
+  if (reviving) slot->removed.store(false);
+  status = store_->AddVersion(
+      slot->name, record, std::string(request.bytes.data(),
+                                       request.bytes.size()));
+  if (!status.ok()) {
+    UnloadLocked(*code_or_err);
+    return status;
+  }
+  slot->versions.push_back(Version{record, *code_or_err});
+  result->created = true;
+  FaultPoint("update.recorded");
+  bool recompiled;
+  status = Activate(*slot, record.number, &recompiled);
+  if (status.ok()) FaultPoint("update.live");
+  return status;
+}
+
+Status Runtime::Impl::Rollback(const std::string& function, int version,
+                               RollbackResult* result) {
+  Slot* slot = FindSlot(function);
+  if (slot == nullptr || slot->removed.load()) return UnknownFunction(function);
+  Clock::time_point start = Clock::now();
+  std::lock_guard<std::mutex> lock(update_mutex_);
+
+  int live = slot->live.load(std::memory_order_relaxed);
+  int target = version;
+  if (version < 0) {
+    if (live == 0) {
+      return Status::Conflict("nothing to roll back to: " + slot->name +
+                              " runs its built-in version");
+    }
+    // For a version made by a set update, UndoSet below decides.
+    target = live - 1;
+  } else if (version > static_cast<int>(slot->versions.size())) {
+    return Status::NotFound(slot->name + " has no version " +
+                            std::to_string(version) + "; the newest is " +
+                            std::to_string(slot->versions.size()));
+  } else if (version == live) {
+    return Status::Conflict("version " + std::to_string(version) + " of " +
+                            slot->name + " is already live");
+  }
+  if (target > 0 && slot->versions[target - 1].record.sha256.empty()) {
+    return Status::Conflict("version " + std::to_string(target) + " of " +
+                            slot->name + " is missing from the state "
+                            "directory");
+  }
+
+  result->function = slot->name;
+  result->from = live;
+  result->to = target;
+  // A version made by an update of several functions: the others go back
+  // with it.
+  std::vector<std::pair<Slot*, int>> changes =
+      UndoSet(*slot, version < 0 ? -1 : target);
+  Status status;
+  if (changes.empty()) {
+    status = Activate(*slot, target, &result->recompiled);
+  } else {
+    for (const auto& [member, number] : changes) {
+      bool recompiled = false;
+      status = EnsureResident(*member, number, &recompiled);
+      if (!status.ok()) break;
+      if (member == slot) {
+        result->to = number;
+        result->recompiled = recompiled;
+      }
+    }
+    if (status.ok()) status = MakeLive(changes);
+  }
+  result->ms = MillisecondsSince(start);
+  if (status.ok()) FaultPoint("rollback.live");
+  return status;
+}
+
+}  // namespace ru
