@@ -7,6 +7,7 @@
 #include "jit/upload_reader.h"
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Verifier.h"
@@ -116,7 +117,7 @@ llvm::Error CheckIntrinsics(llvm::Module& module,
       llvm::Triple::getArchTypePrefix(req.triple.getArch()).str() + ".";
   for (llvm::Function& function : module) {
     if (!function.getName().starts_with("llvm.")) continue;
-    if (!function.isIntrinsic()) {
+    if (function.getIntrinsicID() == llvm::Intrinsic::not_intrinsic) {
       return UnprocessableError("the module uses " +
                                 SanitizeForClient(function.getName(), 100) +
                                 ", which is not an intrinsic LLVM 19 knows");

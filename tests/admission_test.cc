@@ -63,6 +63,14 @@ TEST_F(AdmissionTest, ChecksBeforeActivation) {
                 "over the limit");
   ExpectRefused("verifier", ReadFile(SamplePath("not_verified.ll")), 422,
                 "verifier");
+  ExpectRefused("intrinsic of another target",
+                ReadFile(SamplePath("foreign_intrinsic.ll")), 422,
+                "intrinsic of another target");
+  ExpectRefused("unknown intrinsic",
+                "declare void @llvm.no.such.thing()\n"
+                "define i32 @foobar(ptr %a, ptr %o) {\n"
+                "  call void @llvm.no.such.thing()\n  ret i32 0\n}\n",
+                422, "not an intrinsic");
 }
 
 TEST_F(AdmissionTest, TrialRunRejectsCrashesAndEndlessLoops) {
