@@ -1,13 +1,12 @@
 #include "http/server.h"
 
+#include <glog/logging.h>
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/peer.h>
 #include <sys/socket.h>
 
 #include <chrono>
-
-#include <glog/logging.h>
 
 #include "http/json_reply.h"
 
@@ -25,6 +24,10 @@ struct Connection {
 };
 
 constexpr const char kConnectionKey[] = "ru.connection";
+
+// Pistache closes peers on its own timeouts without telling the handler;
+// the server keeps its own, so Pistache's are set beyond any uptime.
+constexpr std::chrono::hours kNever(24 * 365 * 100);
 
 std::string Serialize(const HttpResponse& response, bool keep_alive,
                       bool head_only) {
@@ -75,6 +78,11 @@ class ConnectionHandler : public Pistache::Http::Handler {
                  Pistache::Http::ResponseWriter) override {}
 
   void onConnection(const std::shared_ptr<Peer>& peer) override {
+    // Pistache's own idle check looks up its parser on every peer twice a
+    // second and throws, ending the process, when there is none. It never
+    // parses anything here: the timeouts it checks are set out of reach.
+    peer->putData(Pistache::Http::Handler::ParserData,
+                  std::make_shared<Pistache::Http::RequestParser>(1));
     peer->putData(kConnectionKey,
                   std::make_shared<Connection>(shared_->options.limits));
   }
@@ -108,8 +116,8 @@ class ConnectionHandler : public Pistache::Http::Handler {
         }
         case RequestReader::Event::kRequest: {
           HttpResponse response = shared_->routes.Handle(request);
-          Send(peer, connection.get(), request, response,
-               request.keep_alive, start);
+          Send(peer, connection.get(), request, response, request.keep_alive,
+               start);
           if (!request.keep_alive) return;
           break;
         }
@@ -121,8 +129,8 @@ class ConnectionHandler : public Pistache::Http::Handler {
   void Send(const std::shared_ptr<Peer>& peer, Connection* connection,
             const HttpRequest& request, const HttpResponse& response,
             bool keep_alive, Clock::time_point start) {
-    std::string bytes = Serialize(response, keep_alive,
-                                  request.method == "HEAD");
+    std::string bytes =
+        Serialize(response, keep_alive, request.method == "HEAD");
     size_t size = bytes.size();
     auto sent = peer->send(Pistache::RawBuffer(std::move(bytes), size));
     if (!keep_alive) {
@@ -137,8 +145,7 @@ class ConnectionHandler : public Pistache::Http::Handler {
     if (shared_->access_log != nullptr) {
       AccessRecord record;
       record.client = peer->address().host();
-      record.request_line =
-          request.method == "-" ? "-" : request.RequestLine();
+      record.request_line = request.method == "-" ? "-" : request.RequestLine();
       record.status = response.status;
       record.body_bytes = response.body.size();
       if (const std::string* referer = request.Header("Referer")) {
@@ -147,9 +154,10 @@ class ConnectionHandler : public Pistache::Http::Handler {
       if (const std::string* agent = request.Header("User-Agent")) {
         record.user_agent = *agent;
       }
-      record.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               Clock::now() - start)
-                               .count();
+      record.duration_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                start)
+              .count();
       record.answered_by = response.answered_by;
       shared_->access_log->Record(record);
     }
@@ -170,17 +178,19 @@ class Server::Impl {
       endpoint_ = std::make_unique<Pistache::Http::Endpoint>(address);
       auto options = Pistache::Http::Endpoint::options()
                          .threads(shared_->options.threads)
-                         .flags(Pistache::Tcp::Options::ReuseAddr);
+                         .flags(Pistache::Tcp::Options::ReuseAddr)
+                         .headerTimeout(kNever)
+                         .bodyTimeout(kNever)
+                         .keepaliveTimeout(kNever);
       endpoint_->init(options);
       endpoint_->setHandler(
           Pistache::Http::make_handler<ConnectionHandler>(shared_));
       endpoint_->serveThreaded();
       *port = static_cast<uint16_t>(endpoint_->getPort());
     } catch (const std::exception& e) {
-      return Status::Internal(std::string("cannot listen on ") +
-                              shared_->options.address + ":" +
-                              std::to_string(shared_->options.port) + ": " +
-                              e.what());
+      return Status::Internal(
+          std::string("cannot listen on ") + shared_->options.address + ":" +
+          std::to_string(shared_->options.port) + ": " + e.what());
     }
     return Status::Ok();
   }
