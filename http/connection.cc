@@ -1,5 +1,6 @@
 #include "http/connection.h"
 
+#include <glog/logging.h>
 #include <pistache/peer.h>
 #include <sys/socket.h>
 
@@ -35,6 +36,10 @@ std::string Serialize(const HttpResponse& response, bool keep_alive,
   return out;
 }
 
+// What may be buffered behind a request under way beyond one request of
+// the largest size: the chunk framing of its body, a few small requests.
+constexpr size_t kPipelineSlack = 64 * 1024;
+
 // How long a closing connection's client may take to read its last
 // response and hang up.
 constexpr std::chrono::seconds kLinger(2);
@@ -65,8 +70,23 @@ void Connection::OnInput(const char* data, size_t size) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (closing_ || closed_) return;
   reader_.Append(data, size);
-  if (answering_) return;  // Read once the current request is answered.
-  Serve(lock, /*on_reactor=*/true);
+  if (!answering_) {
+    Serve(lock, /*on_reactor=*/true);
+    return;
+  }
+
+  // Bytes behind a request under way are read once it is answered; one
+  // more request of the largest size may wait, not an unbounded stream.
+  const RequestReader::Limits& limits = context_->limits;
+  if (reader_.buffered() >
+      limits.max_head_bytes + limits.max_body_bytes + kPipelineSlack) {
+    LOG(WARNING) << "closing the connection from " << client_ << ": "
+                 << reader_.buffered()
+                 << " bytes sent behind a request under way";
+    closing_ = true;
+    closing_since_ = Clock::now();
+    CloseSocket(fd_);
+  }
 }
 
 void Connection::OnDisconnection() {

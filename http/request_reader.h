@@ -58,6 +58,9 @@ class RequestReader {
   int error_status() const { return error_status_; }
   const std::string& error_message() const { return error_message_; }
 
+  // Bytes received and not yet returned in a request.
+  size_t buffered() const { return buffer_.size() - pos_; }
+
   // True while a request has begun but not yet been returned.
   bool InRequest() const {
     return state_ != State::kHead || pos_ < buffer_.size();

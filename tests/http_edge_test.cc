@@ -318,6 +318,19 @@ TEST_F(HttpEdgeTest, PipelinedRequestsAreAnsweredInOrderBehindASlowOne) {
   EXPECT_EQ(response.body, "0");
 }
 
+TEST_F(HttpEdgeTest, FloodBehindASlowCallIsCut) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer({"--max_body_bytes=65536", "--max_head_bytes=1024"}));
+  ASSERT_NO_FATAL_FAILURE(InstallSlow());
+  std::unique_ptr<RawConnection> slow = StartSlowCall(1000);
+  // Far more than one request of the largest size; the send may fail once
+  // the server has had enough.
+  slow->Send(std::string(1 << 20, 'x'));
+  std::string unread;
+  EXPECT_TRUE(slow->WaitClosed(10000, &unread))
+      << "bytes behind a request under way are bounded";
+}
+
 TEST_F(HttpEdgeTest, HeadOverTheLimitIs431) {
   ASSERT_NO_FATAL_FAILURE(StartServer({"--max_head_bytes=1024"}));
   RawConnection small(server_->port());
