@@ -4,6 +4,7 @@
 #include <pistache/peer.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace ru {
@@ -174,20 +175,58 @@ void Connection::Respond(const HttpRequest& request,
 }
 
 void Connection::SendBytes(std::string bytes, bool close) {
-  std::shared_ptr<Pistache::Tcp::Peer> peer = peer_.lock();
-  if (closed_ || peer == nullptr) return;
-  size_t size = bytes.size();
-  auto sent = peer->send(Pistache::RawBuffer(std::move(bytes), size));
-  if (!close) return;
+  if (closed_) return;
+  if (close) {
+    closing_ = true;
+    closing_since_ = Clock::now();
+  }
 
-  // The callbacks run on the reactor thread once the bytes are written (or
-  // here, if they already are); the peer is still Pistache's then, so the
-  // descriptor is still this connection's.
-  closing_ = true;
-  closing_since_ = Clock::now();
-  int fd = fd_;
-  sent.then([fd](ssize_t) { EndSending(fd); },
-            [fd](std::exception_ptr) { EndSending(fd); });
+  // Written here and now, from whichever thread answers: queueing to
+  // Pistache would wake the reactor thread for every response. The
+  // descriptor is this connection's while closed_ is false, since Pistache
+  // closes it only after OnDisconnection, which waits for mutex_.
+  size_t sent = 0;
+  if (queued_sends_.load(std::memory_order_acquire) == 0) {
+    while (sent < bytes.size()) {
+      ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        break;
+      } else {
+        // The client is gone; the hang-up makes Pistache drop the peer.
+        closing_ = true;
+        closing_since_ = Clock::now();
+        CloseSocket(fd_);
+        return;
+      }
+    }
+    if (sent == bytes.size()) {
+      if (close) EndSending(fd_);
+      return;
+    }
+  }
+
+  // The socket's buffer is full, or earlier bytes still wait in Pistache's
+  // queue: the rest goes there, and Pistache writes it when the socket
+  // drains. Until it has, later bytes queue behind it. The callbacks run on
+  // the reactor thread while the peer is still Pistache's, or here at once
+  // if the bytes are out already; either way the descriptor is ours.
+  std::shared_ptr<Pistache::Tcp::Peer> peer = peer_.lock();
+  if (peer == nullptr) return;
+  bytes.erase(0, sent);
+  size_t size = bytes.size();
+  queued_sends_.fetch_add(1, std::memory_order_relaxed);
+  auto written = [self = shared_from_this(), close] {
+    self->queued_sends_.fetch_sub(1, std::memory_order_release);
+    if (close) EndSending(self->fd_);
+  };
+  peer->send(Pistache::RawBuffer(std::move(bytes), size))
+      .then([written](ssize_t) { written(); },
+            [written](std::exception_ptr) { written(); });
 }
 
 void Connection::Sweep(Clock::time_point now) {

@@ -13,9 +13,10 @@
 // to its other connections at once; every other request is answered on the
 // reactor thread. The sweeper calls Sweep. A mutex guards the state.
 //
-// Responses go out through Peer::send, which queues them to the reactor
-// thread. Once Pistache has dropped the peer its file descriptor may belong
-// to a new connection, so nothing is sent after OnDisconnection.
+// Responses are written to the socket by the thread that answers, and
+// handed to Peer::send only when the socket's buffer is full. Once Pistache
+// has dropped the peer its file descriptor may belong to a new connection,
+// so nothing is written after OnDisconnection.
 
 #ifndef RUNTIME_UPDATER_HTTP_CONNECTION_H_
 #define RUNTIME_UPDATER_HTTP_CONNECTION_H_
@@ -85,7 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `keep_alive`, and writes the access log line. mutex_ held.
   void Respond(const HttpRequest& request, const HttpResponse& response,
                bool keep_alive, Clock::time_point start);
-  // Queues bytes; after them the connection closes if `close`. mutex_ held.
+  // Sends bytes; after them the connection closes if `close`. mutex_ held.
   void SendBytes(std::string bytes, bool close);
 
   ConnectionContext* const context_;
@@ -104,6 +105,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point request_started_;
   Clock::time_point idle_since_;     // When the last response was queued.
   Clock::time_point closing_since_;  // When closing_ was set.
+  // Sends handed to Pistache and not yet written.
+  std::atomic<int> queued_sends_{0};
 };
 
 }  // namespace ru

@@ -318,6 +318,24 @@ TEST_F(HttpEdgeTest, PipelinedRequestsAreAnsweredInOrderBehindASlowOne) {
   EXPECT_EQ(response.body, "0");
 }
 
+TEST_F(HttpEdgeTest, LargeResponseKeepsItsPlaceBeforeLaterOnes) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  HttpResult install = Upload(ReadFile(SamplePath("large.bc")));
+  ASSERT_EQ(install.status, 200) << install.body;
+  RawConnection connection(server_->port());
+  // The client reads nothing for a while: the 32 MiB answer fills the
+  // socket's buffers, and the rest of it, and the 404 behind it, wait.
+  ASSERT_TRUE(connection.Send(Get("/?kb=32768") + Get("/nope")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  RawResponse response;
+  ASSERT_TRUE(connection.ReadResponse(&response));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body.size(), (32u << 20) + 2);
+  EXPECT_EQ(response.body.find_first_not_of('x', 1), response.body.size() - 1);
+  ASSERT_TRUE(connection.ReadResponse(&response));
+  EXPECT_EQ(response.status, 404);
+}
+
 TEST_F(HttpEdgeTest, FloodBehindASlowCallIsCut) {
   ASSERT_NO_FATAL_FAILURE(
       StartServer({"--max_body_bytes=65536", "--max_head_bytes=1024"}));
