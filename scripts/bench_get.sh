@@ -51,14 +51,24 @@ run() {
 echo "wrk -t$wrk_threads -c$connections -d${seconds}s, $threads server threads, $rounds rounds"
 bare=()
 ru=()
+ratios=()
 for i in $(seq "$rounds"); do
-  b="$(run "$bare_port")"
-  r="$(run "$ru_port")"
+  # Alternate which goes first, so that a change of load mid-round does
+  # not always favour the same one.
+  if [ $((i % 2)) -eq 1 ]; then
+    b="$(run "$bare_port")"
+    r="$(run "$ru_port")"
+  else
+    r="$(run "$ru_port")"
+    b="$(run "$bare_port")"
+  fi
+  ratio="$(awk -v a="$r" -v b="$b" 'BEGIN {printf "%.2f", a / b}')"
   bare+=("$b")
   ru+=("$r")
-  echo "round $i: bare Pistache $b req/s, runtime-updater $r req/s"
+  ratios+=("$ratio")
+  echo "round $i: bare Pistache $b req/s, runtime-updater $r req/s, ratio $ratio"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mb="$(median "${bare[@]}")"
-mr="$(median "${ru[@]}")"
-echo "median: bare Pistache $mb req/s, runtime-updater $mr req/s, ratio $(awk -v a="$mr" -v b="$mb" 'BEGIN {printf "%.2f", a / b}')"
+echo "median: bare Pistache $(median "${bare[@]}") req/s," \
+  "runtime-updater $(median "${ru[@]}") req/s," \
+  "ratio of each round's pair $(median "${ratios[@]}")"
