@@ -31,10 +31,9 @@ CallPool::~CallPool() {
 void CallPool::Submit(std::function<void()> task) {
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.push_back(std::move(task));
-  queued_.store(queue_.size(), std::memory_order_relaxed);
-  // A spinning thread takes a task without being woken.
-  if (queue_.size() <= static_cast<size_t>(spinning_)) return;
-  if (waiting_ > 0) {
+  // Sleeping threads leave the count only once they run, so more tasks
+  // than sleepers means this one has no sleeper of its own.
+  if (queue_.size() <= static_cast<size_t>(waiting_)) {
     work_.notify_one();
   } else {
     GrowIfStalled(Clock::now());
@@ -111,7 +110,6 @@ void CallPool::Run() {
 
     std::function<void()> task = std::move(queue_.front());
     queue_.pop_front();
-    queued_.store(queue_.size(), std::memory_order_relaxed);
     last_taken_ = Clock::now();
     ++running_;
     lock.unlock();
@@ -120,19 +118,6 @@ void CallPool::Run() {
     lock.lock();
     --running_;
     if (queue_.empty() && running_ == 0) changed_.notify_all();
-
-    if (queue_.empty() && spinning_ == 0 && !stopping_ &&
-        options_.spin.count() > 0) {
-      ++spinning_;
-      lock.unlock();
-      Clock::time_point until = Clock::now() + options_.spin;
-      while (queued_.load(std::memory_order_relaxed) == 0 &&
-             Clock::now() < until) {
-        std::this_thread::yield();
-      }
-      lock.lock();
-      --spinning_;
-    }
   }
 }
 
