@@ -1,6 +1,7 @@
 #include "http/access_log.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 
@@ -46,11 +47,18 @@ const std::string& TimeField() {
   return cached;
 }
 
+// Lines are written in batches: every kWriteInterval, or as soon as
+// kWakeBytes are waiting. Waking the writer for every line would cost each
+// request a thread switch.
+constexpr std::chrono::milliseconds kWriteInterval(50);
+constexpr size_t kWakeBytes = 64 * 1024;
+
 }  // namespace
 
 std::unique_ptr<AccessLog> AccessLog::Open(const std::string& path,
                                            std::string* error) {
-  if (path.empty()) return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
+  if (path.empty())
+    return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
   std::FILE* file = std::fopen(path.c_str(), "a");
   if (file == nullptr) {
     *error = "cannot open access log " + path + ": " + std::strerror(errno);
@@ -98,27 +106,42 @@ std::string AccessLog::Format(const AccessRecord& record) {
 void AccessLog::Record(const AccessRecord& record) {
   std::string line = Format(record);
   line += '\n';
-  bool was_empty;
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    was_empty = pending_.empty();
     pending_ += line;
+    wake = pending_.size() >= kWakeBytes &&
+           pending_.size() - line.size() < kWakeBytes;
   }
-  if (was_empty) wake_.notify_one();
+  if (wake) wake_.notify_one();
+}
+
+void AccessLog::Flush() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ++flushing_;
+  wake_.notify_one();
+  written_.wait(lock, [this] { return pending_.empty() && !writing_; });
+  --flushing_;
 }
 
 void AccessLog::Run() {
   std::string batch;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    wake_.wait_for(lock, kWriteInterval, [&] {
+      return stopping_ || flushing_ > 0 || pending_.size() >= kWakeBytes;
+    });
+    if (pending_.empty() && !stopping_) continue;
     if (pending_.empty() && stopping_) return;
     batch.clear();
     batch.swap(pending_);
+    writing_ = true;
     lock.unlock();
     std::fwrite(batch.data(), 1, batch.size(), file_);
     std::fflush(file_);
     lock.lock();
+    writing_ = false;
+    written_.notify_all();
   }
 }
 

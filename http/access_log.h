@@ -48,6 +48,10 @@ class AccessLog {
   // Formats and queues one line. Never blocks on I/O.
   void Record(const AccessRecord& record);
 
+  // Waits until every line queued so far is written. For an exit that
+  // cannot wait for the destructor.
+  void Flush();
+
   // Formats `record` as Record() would write it, without the newline.
   static std::string Format(const AccessRecord& record);
 
@@ -59,7 +63,10 @@ class AccessLog {
   bool owned_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::string pending_;  // Guarded by mutex_.
+  std::condition_variable written_;
+  std::string pending_;    // Guarded by mutex_.
+  bool writing_ = false;   // Guarded by mutex_.
+  int flushing_ = 0;       // Guarded by mutex_.
   bool stopping_ = false;  // Guarded by mutex_.
   std::thread writer_;
 };

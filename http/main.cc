@@ -1,5 +1,8 @@
 // runtime-updater's server: wires the JIT runtime to the HTTP front end,
-// then waits for SIGINT or SIGTERM.
+// then waits for SIGINT or SIGTERM. The first signal stops accepting and
+// lets requests under way finish, for at most --shutdown_timeout_ms; the
+// JIT goes only after the last of them. A second signal ends the process
+// at once.
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
@@ -9,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -33,7 +37,22 @@ DEFINE_int32(codegen_opt_level, 2,
              "LLVM code generation level for uploads, 0 (fastest compile) "
              "to 3.");
 DEFINE_uint64(max_body_bytes, 16 << 20,
-              "Largest request body accepted, in bytes.");
+              "Largest request body accepted, in bytes (413 beyond).");
+DEFINE_uint64(max_head_bytes, 16 << 10,
+              "Largest request line and headers accepted, in bytes (431 "
+              "beyond).");
+DEFINE_int32(request_timeout_ms, 60000,
+             "Longest time a client may take from the first byte of a "
+             "request to its last, body included (408 beyond).");
+DEFINE_int32(keepalive_timeout_ms, 60000,
+             "How long a kept-alive connection may wait for its next "
+             "request before it is closed.");
+DEFINE_int32(shutdown_timeout_ms, 20000,
+             "On SIGTERM or SIGINT, how long requests under way may take to "
+             "finish before the server exits without them.");
+DEFINE_int32(max_call_threads, 64,
+             "Most requests that run uploaded code or compile at the same "
+             "time; more wait their turn.");
 DEFINE_uint64(max_global_bytes, 4 << 20,
               "Largest total size of an upload's global variables, in "
               "bytes.");
@@ -96,6 +115,16 @@ sigset_t BlockShutdownSignals() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// Runs on its own thread once shutdown has begun.
+void WaitForSecondSignal(sigset_t signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG(WARNING) << "received signal " << signal_number
+               << " again; exiting at once";
+  google::FlushLogFiles(google::GLOG_INFO);
+  std::_Exit(1);
 }
 
 }  // namespace
@@ -184,6 +213,12 @@ int main(int argc, char** argv) {
                     "it and holds the token can change the code this server "
                     "runs";
   }
+  server_options.limits.max_head_bytes = FLAGS_max_head_bytes;
+  server_options.request_timeout =
+      std::chrono::milliseconds(FLAGS_request_timeout_ms);
+  server_options.keepalive_timeout =
+      std::chrono::milliseconds(FLAGS_keepalive_timeout_ms);
+  server_options.max_call_threads = FLAGS_max_call_threads;
   auto server = std::make_unique<ru::Server>(server_options, runtime.get(),
                                              access_log.get());
   status = server->Start();
@@ -202,7 +237,26 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&shutdown_signals, &signal_number);
-  LOG(INFO) << "received signal " << signal_number << ", shutting down";
+  LOG(INFO) << "received signal " << signal_number
+            << ", stopping: requests under way have "
+            << FLAGS_shutdown_timeout_ms << " ms to finish";
+  std::thread(WaitForSecondSignal, shutdown_signals).detach();
+
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(FLAGS_shutdown_timeout_ms);
+  server->StopAccepting();
+  size_t open_connections = 0;
+  size_t running_calls = 0;
+  if (!server->WaitUntilIdle(deadline, &open_connections, &running_calls)) {
+    // The JIT may still be running uploaded code, so it cannot be torn
+    // down; neither can the threads that would send its answers.
+    LOG(ERROR) << "gave up after " << FLAGS_shutdown_timeout_ms << " ms with "
+               << open_connections << " connections still open and "
+               << running_calls << " calls still running; exiting without them";
+    access_log->Flush();
+    google::FlushLogFiles(google::GLOG_INFO);
+    std::_Exit(0);
+  }
   server->Shutdown();
   server.reset();
   access_log.reset();

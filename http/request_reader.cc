@@ -92,9 +92,12 @@ RequestReader::Event RequestReader::Next(HttpRequest* request) {
                (buffer_[pos_] == '\r' || buffer_[pos_] == '\n')) {
           ++pos_;
         }
+        // Lines already looked at are not scanned again: a head that
+        // arrives a byte at a time must not cost time quadratic in its size.
         size_t end = std::string::npos;
         size_t next = 0;
-        for (size_t at = pos_; at < buffer_.size();) {
+        size_t at = pos_ + head_scanned_;
+        while (at < buffer_.size()) {
           size_t newline = LineEnd(buffer_, at);
           if (newline == std::string::npos) break;
           if (newline == at || (newline == at + 1 && buffer_[at] == '\r')) {
@@ -104,6 +107,7 @@ RequestReader::Event RequestReader::Next(HttpRequest* request) {
           }
           at = newline + 1;
         }
+        head_scanned_ = end == std::string::npos ? at - pos_ : 0;
         size_t head_bytes =
             (end == std::string::npos ? buffer_.size() : end) - pos_;
         if (head_bytes > limits_.max_head_bytes) {
@@ -268,8 +272,8 @@ RequestReader::Event RequestReader::ParseHead(size_t head_end, size_t next) {
   bool has_body = chunked || length > 0;
   if (const std::string* expect = current_.Header("Expect")) {
     if (!EqualsIgnoreCase(*expect, "100-continue")) {
-      return Fail(417, "unsupported expectation '" + expect->substr(0, 40) +
-                           "'");
+      return Fail(417,
+                  "unsupported expectation '" + expect->substr(0, 40) + "'");
     }
     continue_pending_ = has_body;
   }
@@ -326,7 +330,13 @@ RequestReader::Event RequestReader::ReadChunked() {
         state_ = State::kHead;
         return Event::kRequest;
       }
-      continue;  // Trailer fields are read and ignored.
+      // Trailer fields are read and ignored, within the limit on heads.
+      trailer_bytes_ += line.size() + 2;
+      if (trailer_bytes_ > limits_.max_head_bytes) {
+        return Fail(431, "the request trailer is over " +
+                             std::to_string(limits_.max_head_bytes) + " bytes");
+      }
+      continue;
     }
 
     // A chunk size line: hex digits, then optional extensions after ';'.
@@ -336,17 +346,16 @@ RequestReader::Event RequestReader::ReadChunked() {
     }
     size_t size = 0;
     for (char c : digits) {
-      int digit = std::isdigit(static_cast<unsigned char>(c))
-                      ? c - '0'
-                      : std::isxdigit(static_cast<unsigned char>(c))
-                            ? std::tolower(static_cast<unsigned char>(c)) -
-                                  'a' + 10
-                            : -1;
+      int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                  : std::isxdigit(static_cast<unsigned char>(c))
+                      ? std::tolower(static_cast<unsigned char>(c)) - 'a' + 10
+                      : -1;
       if (digit < 0) return Fail(400, "malformed chunk size");
       size = size * 16 + digit;
     }
     if (size == 0) {
       state_ = State::kTrailer;
+      trailer_bytes_ = 0;
       continue;
     }
     if (current_.body.size() + size > limits_.max_body_bytes) {

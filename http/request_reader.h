@@ -21,7 +21,7 @@ struct HttpRequest {
   std::string method;
   std::string target;  // As sent: path, then '?' and the raw query if any.
   std::string path;
-  std::string query;   // Raw, without the '?'.
+  std::string query;      // Raw, without the '?'.
   int minor_version = 1;  // HTTP/1.<minor_version>.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -58,8 +58,13 @@ class RequestReader {
   int error_status() const { return error_status_; }
   const std::string& error_message() const { return error_message_; }
 
+  // Bytes received and not yet returned in a request.
+  size_t buffered() const { return buffer_.size() - pos_; }
+
   // True while a request has begun but not yet been returned.
-  bool InRequest() const { return state_ != State::kHead || pos_ < buffer_.size(); }
+  bool InRequest() const {
+    return state_ != State::kHead || pos_ < buffer_.size();
+  }
 
  private:
   enum class State { kHead, kBody, kChunkSize, kChunkData, kTrailer };
@@ -74,7 +79,9 @@ class RequestReader {
   size_t pos_ = 0;
   State state_ = State::kHead;
   HttpRequest current_;
+  size_t head_scanned_ = 0;  // Bytes from pos_ known to hold no head end.
   size_t body_remaining_ = 0;
+  size_t trailer_bytes_ = 0;
   bool continue_pending_ = false;
   int error_status_ = 0;
   std::string error_message_;
