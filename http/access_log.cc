@@ -1,7 +1,6 @@
 #include "http/access_log.h"
 
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <ctime>
 
 namespace ru {
@@ -48,33 +47,14 @@ const std::string& TimeField() {
 
 }  // namespace
 
-std::unique_ptr<AccessLog> AccessLog::Open(const std::string& path,
-                                           std::string* error) {
-  if (path.empty()) return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
-  std::FILE* file = std::fopen(path.c_str(), "a");
-  if (file == nullptr) {
-    *error = "cannot open access log " + path + ": " + std::strerror(errno);
-    return nullptr;
-  }
-  return std::unique_ptr<AccessLog>(new AccessLog(file, true));
-}
-
-AccessLog::AccessLog(std::FILE* file, bool owned)
-    : file_(file), owned_(owned), writer_([this] { Run(); }) {}
-
-AccessLog::~AccessLog() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  writer_.join();
-  if (owned_) std::fclose(file_);
-}
-
 std::string AccessLog::Format(const AccessRecord& record) {
   std::string line;
-  line.reserve(160);
+  AppendFormatted(record, &line);
+  return line;
+}
+
+void AccessLog::AppendFormatted(const AccessRecord& record, std::string* out) {
+  std::string& line = *out;
   line += record.client.empty() ? "-" : record.client;
   line += " - - ";
   line += TimeField();
@@ -92,34 +72,16 @@ std::string AccessLog::Format(const AccessRecord& record) {
   line += std::to_string(record.duration_us);
   line += ' ';
   line += record.answered_by;
-  return line;
 }
 
 void AccessLog::Record(const AccessRecord& record) {
-  std::string line = Format(record);
+  // One buffer per thread, reused, so that a request costs no allocation
+  // here.
+  thread_local std::string line;
+  line.clear();
+  AppendFormatted(record, &line);
   line += '\n';
-  bool was_empty;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    was_empty = pending_.empty();
-    pending_ += line;
-  }
-  if (was_empty) wake_.notify_one();
-}
-
-void AccessLog::Run() {
-  std::string batch;
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty() && stopping_) return;
-    batch.clear();
-    batch.swap(pending_);
-    lock.unlock();
-    std::fwrite(batch.data(), 1, batch.size(), file_);
-    std::fflush(file_);
-    lock.lock();
-  }
+  file_->Append(line);
 }
 
 }  // namespace ru

@@ -109,4 +109,17 @@ std::string ReadFile(const std::string& path) {
   return contents.str();
 }
 
+std::string ReadFileOnceItContains(const std::string& path,
+                                   const std::string& text, int timeout_ms) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string contents = ReadFile(path);
+  while (contents.find(text) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    contents = ReadFile(path);
+  }
+  return contents;
+}
+
 }  // namespace ru_test

@@ -55,6 +55,12 @@ std::string SamplePath(const std::string& name);
 
 std::string ReadFile(const std::string& path);
 
+// The contents of `path` once they contain `text`, or whatever they are
+// after `timeout_ms`. For logs, which are written moments after the event.
+std::string ReadFileOnceItContains(const std::string& path,
+                                   const std::string& text,
+                                   int timeout_ms = 5000);
+
 }  // namespace ru_test
 
 #endif  // RUNTIME_UPDATER_TESTS_SUPPORT_SERVER_PROCESS_H_
