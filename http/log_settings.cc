@@ -81,7 +81,7 @@ bool ResolveLogSettings(const SettingLookup& lookup, LogSettings* settings,
 
   if (auto text = lookup("LOG_DIR", "log_dir")) {
     if (text->empty()) {
-      *error = Name("LOG_DIR", "log_dir") + " must not be empty";
+      *error = Name("LOG_DIR", "log_dir") + " must name a directory, got ''";
       return false;
     }
     settings->dir = *text;

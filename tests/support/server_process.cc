@@ -37,6 +37,9 @@ bool ServerProcess::Start(std::string* error) {
   pid_ = fork();
   if (pid_ == 0) {
     if (chdir(dir_.c_str()) != 0) _exit(127);
+    for (const auto& [name, value] : env_) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
     int out = open("output.txt", O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);
     dup2(out, 2);
@@ -69,6 +72,7 @@ bool ServerProcess::Running() {
   pid_t result = waitpid(pid_, &status, WNOHANG);
   if (result == pid_) {
     reaped_ = true;
+    wait_status_ = status;
     return false;
   }
   return true;
@@ -83,6 +87,7 @@ int ServerProcess::Stop(int signal, int timeout_ms) {
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       reaped_ = true;
+      wait_status_ = status;
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
