@@ -96,7 +96,7 @@ struct FunctionInfo {
   std::string name;
   std::string type;  // As C spells it.
   bool endpoint = false;
-  int live_version = 0;  // 0: the built-in version.
+  int live_version = 0;               // 0: the built-in version.
   std::vector<VersionInfo> versions;  // Newest first.
 };
 
@@ -114,6 +114,32 @@ struct EndpointResult {
   // For a crash or timeout seen for the first time: a line for the
   // server's log. Later calls hitting the same fault leave it empty.
   std::string fault_report;
+};
+
+// A distribution of durations. counts[i] is the number of observations
+// above bounds_seconds[i - 1] and at most bounds_seconds[i]; counts.back()
+// counts those above the last bound.
+struct DurationHistogram {
+  std::vector<double> bounds_seconds;
+  std::vector<uint64_t> counts;  // bounds_seconds.size() + 1 entries.
+  double sum_seconds = 0;
+};
+
+// Calls of one version of an endpoint function since the server started.
+struct VersionCallCounts {
+  std::string function;
+  int version = 0;  // 0: the built-in version.
+  uint64_t calls = 0;
+  uint64_t failed = 0;     // The function reported failure, or threw.
+  uint64_t crashed = 0;    // Contained faults.
+  uint64_t timed_out = 0;  // Interrupted at the time limit.
+};
+
+struct CallStats {
+  std::vector<VersionCallCounts> versions;  // By function, then version.
+  // Per endpoint function, in name order, how long calls took, from the
+  // call into the stub until its JSON result was ready.
+  std::vector<std::pair<std::string, DurationHistogram>> durations;
 };
 
 class Runtime {
@@ -160,6 +186,11 @@ class Runtime {
 
   // Bytes of uploaded machine code and data currently loaded.
   uint64_t ResidentCodeBytes() const;
+
+  // What CallEndpoint has done since the runtime was created. Counting
+  // costs a call no lock shared with other threads: each thread counts
+  // into a shard of its own, and this adds the shards up.
+  CallStats Stats() const;
 
   // The uploaded bytes of a stored version.
   Status VersionBytes(const std::string& function, int version,

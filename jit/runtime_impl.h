@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "jit/call_recorder.h"
 #include "jit/code_map.h"
 #include "jit/code_reclaimer.h"
 #include "jit/engine.h"
@@ -58,6 +59,7 @@ class Runtime::Impl {
   Status VersionBytes(const std::string& function, int version,
                       std::string* bytes) const;
   uint64_t ResidentCodeBytes() const { return code_map_->resident_bytes(); }
+  CallStats Stats() const;
 
  private:
   Status AddSlot(const std::string& name, const FunctionSignature& signature,
@@ -106,6 +108,7 @@ class Runtime::Impl {
   std::map<std::string, std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> slots_by_index_;
   mutable std::mutex update_mutex_;
+  CallRecorder call_recorder_;
   std::unique_ptr<CodeReclaimer> reclaimer_;
 };
 

@@ -56,4 +56,13 @@ Status Runtime::Impl::VersionBytes(const std::string& function, int version,
   return store_->ReadBytes(slot->name, version, bytes);
 }
 
+CallStats Runtime::Impl::Stats() const {
+  // Slots are fixed after Init, so their names need no lock.
+  std::vector<std::string> names;
+  for (const Slot* slot : slots_by_index_) names.push_back(slot->name);
+  return call_recorder_.Snapshot(names);
+}
+
+CallStats Runtime::Stats() const { return impl_->Stats(); }
+
 }  // namespace ru
