@@ -41,6 +41,10 @@ class AccessLog {
   // Formats and queues one line. Never blocks on I/O. Thread-safe.
   void Record(const AccessRecord& record);
 
+  // Waits until every line recorded so far is written. For an exit that
+  // cannot wait for the LogFile's destructor.
+  void Flush() { file_->Flush(); }
+
   // Formats `record` as Record() would write it, without the newline.
   static std::string Format(const AccessRecord& record);
 

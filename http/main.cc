@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "http/log_settings.h"
+#include "http/request_metrics.h"
 #include "http/server.h"
 #include "http/server_logs.h"
 #include "jit/runtime.h"
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
   server_options.port = static_cast<uint16_t>(FLAGS_port);
   server_options.threads = FLAGS_threads > 0 ? FLAGS_threads : DefaultThreads();
   server_options.limits.max_body_bytes = FLAGS_max_body_bytes;
+  ru::RequestMetrics metrics;
+  server_options.metrics = &metrics;
   auto server = std::make_unique<ru::Server>(server_options, runtime.get(),
                                              logs->access_log());
   status = server->Start();
@@ -172,7 +175,7 @@ int main(int argc, char** argv) {
             << std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                              start)
                    .count()
-            << " s";
+            << " s, " << metrics.TotalRequests() << " requests answered";
   // Every queued line is written before the process exits.
   logs.reset();
   return 0;

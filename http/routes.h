@@ -10,6 +10,7 @@
 //   GET  /versions/F                    one function, newest first
 //   GET  /versions/F/N/bitcode          the stored bytes of a version
 //   GET  /healthz                       uptime, live functions, JIT memory
+//   GET  /metrics                       Prometheus text format
 
 #ifndef RUNTIME_UPDATER_HTTP_ROUTES_H_
 #define RUNTIME_UPDATER_HTTP_ROUTES_H_
@@ -22,17 +23,29 @@
 
 namespace ru {
 
+class RequestMetrics;
+
 class Routes {
  public:
-  // `runtime` must outlive the Routes.
-  explicit Routes(Runtime* runtime)
-      : runtime_(runtime), started_(std::chrono::steady_clock::now()) {}
+  // `runtime` and `metrics` must outlive the Routes. Uploads and rollbacks
+  // are counted in `metrics`, and /metrics shows it, unless it is null.
+  explicit Routes(Runtime* runtime, RequestMetrics* metrics = nullptr)
+      : runtime_(runtime),
+        metrics_(metrics),
+        started_(std::chrono::steady_clock::now()) {}
 
   HttpResponse Handle(const HttpRequest& request);
 
   // True when answering `request` may run uploaded code or compile, and
   // so may take long.
   static bool MayBeSlow(const HttpRequest& request);
+
+  // How metrics name the route that answers `path`: an index into
+  // kRouteLabels, so that clients cannot make up labels. Unknown paths
+  // are "other"; an empty path (a request that could not be read) "-".
+  static int RouteIndex(const std::string& path);
+  static constexpr int kRouteCount = 8;
+  static const char* const kRouteLabels[kRouteCount];
 
  private:
   HttpResponse CallEndpoint(const std::string& function,
@@ -41,8 +54,10 @@ class Routes {
   HttpResponse Rollback(const HttpRequest& request);
   HttpResponse Versions(const HttpRequest& request);
   HttpResponse Health();
+  HttpResponse Metrics();
 
   Runtime* runtime_;
+  RequestMetrics* metrics_;
   std::chrono::steady_clock::time_point started_;
 };
 

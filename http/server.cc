@@ -1,13 +1,12 @@
 #include "http/server.h"
 
+#include <glog/logging.h>
 #include <pistache/listener.h>
 #include <pistache/peer.h>
 #include <pistache/tcp.h>
 #include <sys/socket.h>
 
 #include <chrono>
-
-#include <glog/logging.h>
 
 #include "http/json_reply.h"
 
@@ -60,7 +59,7 @@ struct ServerShared {
   AccessLog* access_log;
 
   ServerShared(const ServerOptions& o, Runtime* runtime, AccessLog* log)
-      : options(o), routes(runtime), access_log(log) {}
+      : options(o), routes(runtime, o.metrics), access_log(log) {}
 };
 
 // A TCP-level handler: Pistache's HTTP layer (parser, idle checks keyed
@@ -106,8 +105,8 @@ class ConnectionHandler : public Pistache::Tcp::Handler {
         }
         case RequestReader::Event::kRequest: {
           HttpResponse response = shared_->routes.Handle(request);
-          Send(peer, connection.get(), request, response,
-               request.keep_alive, start);
+          Send(peer, connection.get(), request, response, request.keep_alive,
+               start);
           if (!request.keep_alive) return;
           break;
         }
@@ -119,8 +118,8 @@ class ConnectionHandler : public Pistache::Tcp::Handler {
   void Send(const std::shared_ptr<Peer>& peer, Connection* connection,
             const HttpRequest& request, const HttpResponse& response,
             bool keep_alive, Clock::time_point start) {
-    std::string bytes = Serialize(response, keep_alive,
-                                  request.method == "HEAD");
+    std::string bytes =
+        Serialize(response, keep_alive, request.method == "HEAD");
     size_t size = bytes.size();
     auto sent = peer->send(Pistache::RawBuffer(std::move(bytes), size));
     if (!keep_alive) {
@@ -135,8 +134,7 @@ class ConnectionHandler : public Pistache::Tcp::Handler {
     if (shared_->access_log != nullptr) {
       AccessRecord record;
       record.client = peer->address().host();
-      record.request_line =
-          request.method == "-" ? "-" : request.RequestLine();
+      record.request_line = request.method == "-" ? "-" : request.RequestLine();
       record.status = response.status;
       record.body_bytes = response.body.size();
       if (const std::string* referer = request.Header("Referer")) {
@@ -145,11 +143,15 @@ class ConnectionHandler : public Pistache::Tcp::Handler {
       if (const std::string* agent = request.Header("User-Agent")) {
         record.user_agent = *agent;
       }
-      record.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               Clock::now() - start)
-                               .count();
+      record.duration_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                start)
+              .count();
       record.answered_by = response.answered_by;
       shared_->access_log->Record(record);
+    }
+    if (shared_->options.metrics != nullptr) {
+      shared_->options.metrics->CountRequest(request.path, response.status);
     }
   }
 
@@ -174,10 +176,9 @@ class Server::Impl {
       listener_->runThreaded();
       *port = static_cast<uint16_t>(listener_->getPort());
     } catch (const std::exception& e) {
-      return Status::Internal(std::string("cannot listen on ") +
-                              shared_->options.address + ":" +
-                              std::to_string(shared_->options.port) + ": " +
-                              e.what());
+      return Status::Internal(
+          std::string("cannot listen on ") + shared_->options.address + ":" +
+          std::to_string(shared_->options.port) + ": " + e.what());
     }
     return Status::Ok();
   }

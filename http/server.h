@@ -10,6 +10,7 @@
 #include <string>
 
 #include "http/access_log.h"
+#include "http/request_metrics.h"
 #include "http/request_reader.h"
 #include "http/routes.h"
 #include "jit/runtime.h"
@@ -22,14 +23,16 @@ struct ServerOptions {
   uint16_t port = 5000;  // 0 picks a free port.
   int threads = 2;
   RequestReader::Limits limits;
+  // When set, counts every request and backs GET /metrics; must outlive
+  // the server.
+  RequestMetrics* metrics = nullptr;
 };
 
 class Server {
  public:
   // `runtime` and `access_log` must outlive the server; `access_log` may be
   // null for no access log.
-  Server(const ServerOptions& options, Runtime* runtime,
-         AccessLog* access_log);
+  Server(const ServerOptions& options, Runtime* runtime, AccessLog* access_log);
   ~Server();
 
   Server(const Server&) = delete;

@@ -74,4 +74,9 @@ ServerLogs::~ServerLogs() {
   app_file_.reset();
 }
 
+void ServerLogs::Flush() {
+  if (www_file_ != nullptr) www_file_->Flush();
+  app_file_->Flush();
+}
+
 }  // namespace ru

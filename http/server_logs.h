@@ -32,6 +32,10 @@ class ServerLogs {
   ServerLogs(const ServerLogs&) = delete;
   ServerLogs& operator=(const ServerLogs&) = delete;
 
+  // Waits until every line of both logs queued so far is written. For an
+  // exit that cannot wait for the destructor.
+  void Flush();
+
   // Null when the access log is off.
   AccessLog* access_log() { return access_log_.get(); }
 
