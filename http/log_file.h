@@ -24,9 +24,10 @@
 // except lines queued with AppendInOrder, which keep their order among
 // themselves.
 //
-// When the disk does not keep up and more than max_pending_bytes are
-// queued, further lines are dropped and counted, and the log says how many
-// were lost; a request is never made to wait instead.
+// When the disk does not keep up and a buffer holds more than its share
+// of max_pending_bytes, further lines are dropped and counted, and
+// standard error says how many were lost; a request is never made to wait
+// instead.
 //
 // Thread safety: Append, AppendInOrder and Flush may be called from any
 // thread, but not concurrently with destruction.
