@@ -1,5 +1,7 @@
 #include "http/access_log.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -8,10 +10,21 @@ namespace {
 
 // Quoted fields may not contain '"', '\' or control characters; they are
 // escaped as Apache does, so the line stays one line and parseable.
+bool NeedsEscape(unsigned char c) {
+  return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
 void AppendQuoted(std::string* out, const std::string& value) {
   out->push_back('"');
   if (value.empty()) {
     out->push_back('-');
+  }
+  // Most values need no escape: append them whole.
+  if (std::none_of(value.begin(), value.end(),
+                   [](unsigned char c) { return NeedsEscape(c); })) {
+    out->append(value);
+    out->push_back('"');
+    return;
   }
   for (unsigned char c : value) {
     if (c == '"' || c == '\\') {
@@ -45,6 +58,12 @@ const std::string& TimeField() {
   return cached;
 }
 
+void AppendNumber(std::string* out, uint64_t value) {
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+  out->append(digits, end);
+}
+
 }  // namespace
 
 std::string AccessLog::Format(const AccessRecord& record) {
@@ -54,22 +73,32 @@ std::string AccessLog::Format(const AccessRecord& record) {
 }
 
 void AccessLog::AppendFormatted(const AccessRecord& record, std::string* out) {
+  // Appended piece by piece, without temporaries: this runs for every
+  // request.
   std::string& line = *out;
-  line += record.client.empty() ? "-" : record.client;
+  if (record.client.empty()) {
+    line += '-';
+  } else {
+    line += record.client;
+  }
   line += " - - ";
   line += TimeField();
   line += ' ';
   AppendQuoted(&line, record.request_line);
   line += ' ';
-  line += std::to_string(record.status);
+  AppendNumber(&line, static_cast<uint64_t>(record.status));
   line += ' ';
-  line += record.body_bytes == 0 ? "-" : std::to_string(record.body_bytes);
+  if (record.body_bytes == 0) {
+    line += '-';
+  } else {
+    AppendNumber(&line, record.body_bytes);
+  }
   line += ' ';
   AppendQuoted(&line, record.referer);
   line += ' ';
   AppendQuoted(&line, record.user_agent);
   line += ' ';
-  line += std::to_string(record.duration_us);
+  AppendNumber(&line, record.duration_us);
   line += ' ';
   line += record.answered_by;
 }

@@ -105,7 +105,6 @@ void LogFile::Flush() {
 }
 
 void LogFile::Run() {
-  std::string batch;
   for (;;) {
     uint64_t ticket;
     bool stopping;
@@ -121,9 +120,7 @@ void LogFile::Run() {
     }
     signaled_.exchange(false, std::memory_order_acq_rel);
 
-    batch.clear();
-    Drain(&batch);
-    if (!batch.empty()) Write(batch);
+    if (Take()) WriteTaken();
     uint64_t dropped = dropped_.load(std::memory_order_relaxed);
     if (dropped != dropped_reported_) {
       // Said on standard error, not in the log, so that the access log
@@ -153,26 +150,32 @@ void LogFile::Run() {
   }
 }
 
-void LogFile::Drain(std::string* batch) {
+bool LogFile::Take() {
+  bool any = false;
   for (Shard& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard.mutex);
-    batch->append(shard.lines);
-    shard.lines.clear();
+    shard.lines.swap(shard.taken);
+    any = any || !shard.taken.empty();
+  }
+  return any;
+}
+
+void LogFile::WriteTaken() {
+  if (options_.mode == LogMode::kWatched) ReopenIfMoved();
+  for (Shard& shard : shards_) {
+    if (shard.taken.empty()) continue;
+    Write(shard.taken);
+    // Keeps the capacity, so that the next swap hands it back to the
+    // thread without an allocation.
+    shard.taken.clear();
   }
 }
 
 void LogFile::Write(std::string_view batch) {
-  switch (options_.mode) {
-    case LogMode::kStream:
-      WriteAll(batch);
-      break;
-    case LogMode::kWatched:
-      ReopenIfMoved();
-      WriteAll(batch);
-      break;
-    case LogMode::kRotate:
-      WriteRotating(batch);
-      break;
+  if (options_.mode == LogMode::kRotate) {
+    WriteRotating(batch);
+  } else {
+    WriteAll(batch);
   }
 }
 

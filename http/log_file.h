@@ -93,13 +93,18 @@ class LogFile {
   struct alignas(64) Shard {
     std::mutex mutex;
     std::string lines;  // Guarded by mutex.
+    // What the writer took from `lines` and is writing; swapped rather
+    // than copied, and kept empty between batches. Writer thread only.
+    std::string taken;
   };
 
   LogFile(const LogFileOptions& options, int fd);
   void Queue(Shard& shard, std::string_view line);
   void Run();
-  // Takes every queued line, in shard order.
-  void Drain(std::string* batch);
+  // Takes every queued line into the shards' `taken`; false if none.
+  bool Take();
+  // Writes what Take() took, in shard order.
+  void WriteTaken();
   void Write(std::string_view batch);
   void WriteRotating(std::string_view batch);
   void WriteAll(std::string_view bytes);
