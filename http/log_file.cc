@@ -1,6 +1,7 @@
 #include "http/log_file.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +106,8 @@ void LogFile::Flush() {
 }
 
 void LogFile::Run() {
+  // Named, so that top -H and /proc show what the thread costs.
+  pthread_setname_np(pthread_self(), "ru-log-writer");
   for (;;) {
     uint64_t ticket;
     bool stopping;

@@ -6,7 +6,8 @@
 # connections. The runs alternate, so that other load on the machine hits
 # both alike; the medians are printed. Besides requests per second, each
 # run reports the server's CPU time per request (user + system, from
-# /proc/PID/stat), which other load on a shared machine disturbs less.
+# /proc/PID/stat), which other load on a shared machine disturbs less, and
+# the part of it spent in the log writer threads.
 #
 #   scripts/bench_logging.sh [ROUNDS] [SECONDS]
 #
@@ -54,21 +55,34 @@ start off WWW_LOG_NAME=
 sleep 0.5
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of the log writer threads alone.
+writer_ticks() {
+  local total=0 task
+  for task in /proc/"$1"/task/*; do
+    [ "$(cat "$task/comm" 2>/dev/null)" = ru-log-writer ] &&
+      total=$((total + $(awk '{print $14 + $15}' "$task/stat")))
+  done
+  echo "$total"
+}
 
-# run NAME: prints "REQUESTS_PER_SECOND CPU_MICROSECONDS_PER_REQUEST".
+# run NAME: prints "REQUESTS_PER_SECOND CPU_US_PER_REQUEST WRITER_CPU_US_PER_REQUEST".
 run() {
-  local pid port before after
+  local pid port before after writer_before writer_after
   pid="$(cat "$work/$1/pid")"
   port="$(cat "$work/$1/port")"
   before="$(cpu_ticks "$pid")"
+  writer_before="$(writer_ticks "$pid")"
   wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" "http://127.0.0.1:$port/" \
     >"$work/wrk.txt"
   after="$(cpu_ticks "$pid")"
+  writer_after="$(writer_ticks "$pid")"
   grep -E 'Socket errors|Non-2xx' "$work/wrk.txt" >&2 || true
-  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+  awk -v ticks=$((after - before)) -v writer=$((writer_after - writer_before)) \
+    -v hz="$(getconf CLK_TCK)" '
     / requests in / {requests = $1}
     /Requests\/sec/ {rate = $2}
-    END {printf "%s %.2f\n", rate, ticks / hz * 1e6 / requests}' "$work/wrk.txt"
+    END {printf "%s %.2f %.2f\n", rate, ticks / hz * 1e6 / requests,
+                 writer / hz * 1e6 / requests}' "$work/wrk.txt"
 }
 
 echo "wrk -t$wrk_threads -c$connections -d${seconds}s http://127.0.0.1:PORT/" \
@@ -80,11 +94,11 @@ file_cpu=()
 off_cpu=()
 for i in $(seq "$rounds"); do
   if [ $((i % 2)) -eq 1 ]; then
-    read -r f fc < <(run file)
-    read -r o oc < <(run off)
+    read -r f fc fw < <(run file)
+    read -r o oc _ < <(run off)
   else
-    read -r o oc < <(run off)
-    read -r f fc < <(run file)
+    read -r o oc _ < <(run off)
+    read -r f fc fw < <(run file)
   fi
   ratio="$(awk -v a="$f" -v b="$o" 'BEGIN {printf "%.3f", a / b}')"
   file+=("$f")
@@ -92,7 +106,7 @@ for i in $(seq "$rounds"); do
   ratios+=("$ratio")
   file_cpu+=("$fc")
   off_cpu+=("$oc")
-  echo "round $i: access log to a file $f req/s ($fc us CPU/request)," \
+  echo "round $i: access log to a file $f req/s ($fc us CPU/request, $fw in log writers)," \
     "off $o req/s ($oc us CPU/request), ratio $ratio"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
