@@ -1,8 +1,8 @@
 #include "http/access_log.h"
 
-#include <cerrno>
-#include <chrono>
-#include <cstring>
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <ctime>
 
 namespace ru {
@@ -10,10 +10,21 @@ namespace {
 
 // Quoted fields may not contain '"', '\' or control characters; they are
 // escaped as Apache does, so the line stays one line and parseable.
+bool NeedsEscape(unsigned char c) {
+  return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
 void AppendQuoted(std::string* out, const std::string& value) {
   out->push_back('"');
   if (value.empty()) {
     out->push_back('-');
+  }
+  // Most values need no escape: append them whole.
+  if (std::none_of(value.begin(), value.end(),
+                   [](unsigned char c) { return NeedsEscape(c); })) {
+    out->append(value);
+    out->push_back('"');
+    return;
   }
   for (unsigned char c : value) {
     if (c == '"' || c == '\\') {
@@ -47,102 +58,59 @@ const std::string& TimeField() {
   return cached;
 }
 
-// Lines are written in batches: every kWriteInterval, or as soon as
-// kWakeBytes are waiting. Waking the writer for every line would cost each
-// request a thread switch.
-constexpr std::chrono::milliseconds kWriteInterval(50);
-constexpr size_t kWakeBytes = 64 * 1024;
+void AppendNumber(std::string* out, uint64_t value) {
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+  out->append(digits, end);
+}
 
 }  // namespace
 
-std::unique_ptr<AccessLog> AccessLog::Open(const std::string& path,
-                                           std::string* error) {
-  if (path.empty())
-    return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
-  std::FILE* file = std::fopen(path.c_str(), "a");
-  if (file == nullptr) {
-    *error = "cannot open access log " + path + ": " + std::strerror(errno);
-    return nullptr;
-  }
-  return std::unique_ptr<AccessLog>(new AccessLog(file, true));
-}
-
-AccessLog::AccessLog(std::FILE* file, bool owned)
-    : file_(file), owned_(owned), writer_([this] { Run(); }) {}
-
-AccessLog::~AccessLog() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  writer_.join();
-  if (owned_) std::fclose(file_);
-}
-
 std::string AccessLog::Format(const AccessRecord& record) {
   std::string line;
-  line.reserve(160);
-  line += record.client.empty() ? "-" : record.client;
+  AppendFormatted(record, &line);
+  return line;
+}
+
+void AccessLog::AppendFormatted(const AccessRecord& record, std::string* out) {
+  // Appended piece by piece, without temporaries: this runs for every
+  // request.
+  std::string& line = *out;
+  if (record.client.empty()) {
+    line += '-';
+  } else {
+    line += record.client;
+  }
   line += " - - ";
   line += TimeField();
   line += ' ';
   AppendQuoted(&line, record.request_line);
   line += ' ';
-  line += std::to_string(record.status);
+  AppendNumber(&line, static_cast<uint64_t>(record.status));
   line += ' ';
-  line += record.body_bytes == 0 ? "-" : std::to_string(record.body_bytes);
+  if (record.body_bytes == 0) {
+    line += '-';
+  } else {
+    AppendNumber(&line, record.body_bytes);
+  }
   line += ' ';
   AppendQuoted(&line, record.referer);
   line += ' ';
   AppendQuoted(&line, record.user_agent);
   line += ' ';
-  line += std::to_string(record.duration_us);
+  AppendNumber(&line, record.duration_us);
   line += ' ';
   line += record.answered_by;
-  return line;
 }
 
 void AccessLog::Record(const AccessRecord& record) {
-  std::string line = Format(record);
+  // One buffer per thread, reused, so that a request costs no allocation
+  // here.
+  thread_local std::string line;
+  line.clear();
+  AppendFormatted(record, &line);
   line += '\n';
-  bool wake;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pending_ += line;
-    wake = pending_.size() >= kWakeBytes &&
-           pending_.size() - line.size() < kWakeBytes;
-  }
-  if (wake) wake_.notify_one();
-}
-
-void AccessLog::Flush() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  ++flushing_;
-  wake_.notify_one();
-  written_.wait(lock, [this] { return pending_.empty() && !writing_; });
-  --flushing_;
-}
-
-void AccessLog::Run() {
-  std::string batch;
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait_for(lock, kWriteInterval, [&] {
-      return stopping_ || flushing_ > 0 || pending_.size() >= kWakeBytes;
-    });
-    if (pending_.empty() && !stopping_) continue;
-    if (pending_.empty() && stopping_) return;
-    batch.clear();
-    batch.swap(pending_);
-    writing_ = true;
-    lock.unlock();
-    std::fwrite(batch.data(), 1, batch.size(), file_);
-    std::fflush(file_);
-    lock.lock();
-    writing_ = false;
-    written_.notify_all();
-  }
+  file_->Append(line);
 }
 
 }  // namespace ru

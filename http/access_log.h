@@ -5,21 +5,17 @@
 //   127.0.0.1 - - [03/Dec/2026:17:25:39 +0000] "GET /?x=1 HTTP/1.1" 200 1
 //   "-" "curl/7.88.1" 153 foobar@2
 //
-// (one line in the file). Request threads only format the line and queue
-// it; a writer thread of its own does the disk I/O, so a slow disk never
-// holds up a request. Destruction writes every queued line first.
+// (one line in the file). Request threads only format the line; the
+// LogFile it goes to does the disk I/O on a thread of its own, so a slow
+// disk never holds up a request.
 
 #ifndef RUNTIME_UPDATER_HTTP_ACCESS_LOG_H_
 #define RUNTIME_UPDATER_HTTP_ACCESS_LOG_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
+
+#include "http/log_file.h"
 
 namespace ru {
 
@@ -36,39 +32,26 @@ struct AccessRecord {
 
 class AccessLog {
  public:
-  // Appends to `path`; an empty path means standard error. Returns null and
-  // sets `*error` when the file cannot be opened.
-  static std::unique_ptr<AccessLog> Open(const std::string& path,
-                                         std::string* error);
-  ~AccessLog();
+  // Writes to `file`, which must outlive the AccessLog.
+  explicit AccessLog(LogFile* file) : file_(file) {}
 
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Formats and queues one line. Never blocks on I/O.
+  // Formats and queues one line. Never blocks on I/O. Thread-safe.
   void Record(const AccessRecord& record);
 
-  // Waits until every line queued so far is written. For an exit that
-  // cannot wait for the destructor.
-  void Flush();
+  // Waits until every line recorded so far is written. For an exit that
+  // cannot wait for the LogFile's destructor.
+  void Flush() { file_->Flush(); }
 
   // Formats `record` as Record() would write it, without the newline.
   static std::string Format(const AccessRecord& record);
 
  private:
-  explicit AccessLog(std::FILE* file, bool owned);
-  void Run();
+  static void AppendFormatted(const AccessRecord& record, std::string* line);
 
-  std::FILE* file_;
-  bool owned_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable written_;
-  std::string pending_;    // Guarded by mutex_.
-  bool writing_ = false;   // Guarded by mutex_.
-  int flushing_ = 0;       // Guarded by mutex_.
-  bool stopping_ = false;  // Guarded by mutex_.
-  std::thread writer_;
+  LogFile* file_;
 };
 
 }  // namespace ru

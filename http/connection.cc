@@ -155,6 +155,9 @@ void Connection::Respond(const HttpRequest& request,
             !keep_alive);
   idle_since_ = Clock::now();
 
+  if (context_->metrics != nullptr) {
+    context_->metrics->CountRequest(request.path, response.status);
+  }
   if (context_->access_log == nullptr) return;
   AccessRecord record;
   record.client = client_;

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "http/access_log.h"
+#include "http/request_metrics.h"
 #include "http/call_pool.h"
 #include "http/json_reply.h"
 #include "http/request_reader.h"
@@ -48,6 +49,7 @@ struct ConnectionContext {
   std::chrono::milliseconds keepalive_timeout{60000};
   Routes* routes = nullptr;
   AccessLog* access_log = nullptr;  // Null for none.
+  RequestMetrics* metrics = nullptr;  // Null for none.
   CallPool* call_pool = nullptr;
   // Set when the server stops: responses then close their connection.
   std::atomic<bool> draining{false};

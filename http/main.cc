@@ -7,7 +7,6 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,9 +16,11 @@
 #include <memory>
 #include <thread>
 
-#include "http/access_log.h"
+#include "http/log_settings.h"
+#include "http/request_metrics.h"
 #include "http/server.h"
 #include "http/update_token.h"
+#include "http/server_logs.h"
 #include "jit/runtime.h"
 
 DEFINE_string(address, "127.0.0.1", "Address to listen on.");
@@ -30,9 +31,25 @@ DEFINE_int32(threads, 0,
 DEFINE_string(port_file, "",
               "If set, the bound port is written to this file once the "
               "server accepts connections (for scripts and tests).");
-DEFINE_string(access_log, "www.log",
-              "File name of the access log in --log_dir; empty for standard "
-              "error.");
+// Log settings: each flag overrides its environment variable (named in
+// capitals), which overrides the default; see http/log_settings.h. The log
+// directory's flag is glog's own --log_dir (LOG_DIR, default "logs").
+DEFINE_string(log_type, "rotate",
+              "LOG_TYPE: stream (both logs to standard error), watched (files "
+              "reopened when moved or deleted) or rotate (size-based).");
+DEFINE_string(log_level, "INFO",
+              "LOG_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL, for the "
+              "server's own log.");
+DEFINE_string(app_log_name, "app.log",
+              "APP_LOG_NAME: the server's own log, in the log directory.");
+DEFINE_string(www_log_name, "www.log",
+              "WWW_LOG_NAME: the access log, in the log directory; empty "
+              "turns the access log off.");
+DEFINE_string(log_max_bytes, "100000000",
+              "LOG_MAX_BYTES: rotate mode starts a new file before one "
+              "would grow past this.");
+DEFINE_string(log_copies, "5",
+              "LOG_COPIES: rotate mode keeps this many numbered copies.");
 DEFINE_int32(codegen_opt_level, 2,
              "LLVM code generation level for uploads, 0 (fastest compile) "
              "to 3.");
@@ -134,23 +151,32 @@ int main(int argc, char** argv) {
       "runtime-updater: an HTTP server whose functions are replaced at run "
       "time from uploaded LLVM bitcode");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  // The compile helper is this binary too; it logs nothing.
   if (FLAGS_compile_helper_fd >= 0) {
     return ru::RunCompileHelperProcess(FLAGS_compile_helper_fd,
                                        FLAGS_codegen_opt_level,
                                        FLAGS_helper_memory_mb,
                                        FLAGS_helper_timeout_ms);
   }
-  if (gflags::GetCommandLineFlagInfoOrDie("log_dir").is_default &&
-      FLAGS_log_dir.empty()) {
-    FLAGS_log_dir = "logs";
-  }
-  ::mkdir(FLAGS_log_dir.c_str(), 0755);
-  // The server logs events, not requests: write each line at once, so the
-  // log is current when an operator (or a test) reads it.
-  FLAGS_logbufsecs = 0;
-  google::InitGoogleLogging(argv[0]);
   signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, the log writers' included.
   sigset_t shutdown_signals = BlockShutdownSignals();
+
+  // Invalid log settings stop the server before anything starts.
+  ru::LogSettings log_settings;
+  std::string error;
+  if (!ru::ResolveLogSettings(&ru::FlagOrEnvironment, &log_settings, &error)) {
+    std::fprintf(stderr, "runtime-updater: %s\n", error.c_str());
+    return 2;
+  }
+  std::unique_ptr<ru::ServerLogs> logs =
+      ru::ServerLogs::Start(log_settings, argv[0], &error);
+  if (logs == nullptr) {
+    std::fprintf(stderr, "runtime-updater: %s\n", error.c_str());
+    return 2;
+  }
+  LOG(INFO) << "starting, pid " << getpid()
+            << "; logs: " << ru::DescribeLogSettings(log_settings);
 
   ru::RuntimeOptions runtime_options;
   runtime_options.crash_at = FLAGS_crash_at;
@@ -194,13 +220,6 @@ int main(int argc, char** argv) {
   if (!status.ok()) LOG(FATAL) << status.message();
   LOG(INFO) << "updates need the bearer token from " << token.origin;
 
-  std::string error;
-  std::string access_path =
-      FLAGS_access_log.empty() ? "" : FLAGS_log_dir + "/" + FLAGS_access_log;
-  std::unique_ptr<ru::AccessLog> access_log =
-      ru::AccessLog::Open(access_path, &error);
-  if (access_log == nullptr) LOG(FATAL) << error;
-
   ru::ServerOptions server_options;
   server_options.address = FLAGS_address;
   server_options.port = static_cast<uint16_t>(FLAGS_port);
@@ -219,8 +238,10 @@ int main(int argc, char** argv) {
   server_options.keepalive_timeout =
       std::chrono::milliseconds(FLAGS_keepalive_timeout_ms);
   server_options.max_call_threads = FLAGS_max_call_threads;
+  ru::RequestMetrics metrics;
+  server_options.metrics = &metrics;
   auto server = std::make_unique<ru::Server>(server_options, runtime.get(),
-                                             access_log.get());
+                                             logs->access_log());
   status = server->Start();
   if (!status.ok()) LOG(FATAL) << status.message();
 
@@ -253,14 +274,18 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "gave up after " << FLAGS_shutdown_timeout_ms << " ms with "
                << open_connections << " connections still open and "
                << running_calls << " calls still running; exiting without them";
-    access_log->Flush();
-    google::FlushLogFiles(google::GLOG_INFO);
+    logs->Flush();
     std::_Exit(0);
   }
   server->Shutdown();
   server.reset();
-  access_log.reset();
   runtime.reset();
-  LOG(INFO) << "stopped";
+  LOG(INFO) << "stopped after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start)
+                   .count()
+            << " s, " << metrics.TotalRequests() << " requests answered";
+  // Every queued line is written before the process exits.
+  logs.reset();
   return 0;
 }

@@ -4,8 +4,10 @@
 
 #include <chrono>
 
+#include "http/metrics_page.h"
 #include "http/query.h"
 #include "http/update_token.h"
+#include "http/request_metrics.h"
 #include "http/version_json.h"
 #include "jit/client_text.h"
 #include "rapidjson/stringbuffer.h"
@@ -16,9 +18,9 @@ namespace {
 
 HttpResponse MethodNotAllowed(const std::string& method,
                               const std::string& allowed) {
-  HttpResponse response = ErrorResponse(
-      405, "method " + SanitizeForClient(method, 20) +
-               " is not allowed here; use " + allowed);
+  HttpResponse response =
+      ErrorResponse(405, "method " + SanitizeForClient(method, 20) +
+                             " is not allowed here; use " + allowed);
   response.headers.emplace_back("Allow", allowed);
   return response;
 }
@@ -70,7 +72,40 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
+// The result label of an upload that was refused.
+const char* RefusalLabel(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kBadInput:
+      return "bad_input";
+    case Status::Code::kUnprocessable:
+      return "unprocessable";
+    case Status::Code::kNotFound:
+      return "unknown_function";
+    case Status::Code::kConflict:
+      return "conflict";
+    case Status::Code::kTooLarge:
+      return "too_large";
+    case Status::Code::kOk:
+    case Status::Code::kInternal:
+      break;
+  }
+  return "internal_error";
+}
+
 }  // namespace
+
+const char* const Routes::kRouteLabels[Routes::kRouteCount] = {
+    "/",        "/update_endpoint", "/rollback", "/versions",
+    "/healthz", "/metrics",         "other",     "-"};
+
+int Routes::RouteIndex(const std::string& path) {
+  if (path.empty()) return 7;
+  if (path == "/versions" || path.rfind("/versions/", 0) == 0) return 3;
+  for (int i = 0; i < 6; ++i) {
+    if (path == kRouteLabels[i]) return i;
+  }
+  return 6;
+}
 
 bool Routes::MayBeSlow(const HttpRequest& request) {
   return request.path == "/" || request.path == "/update_endpoint" ||
@@ -125,6 +160,12 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     }
     return Health();
   }
+  if (path == "/metrics") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return MethodNotAllowed(request.method, "GET");
+    }
+    return Metrics();
+  }
   if (path == "/versions" || path.rfind("/versions/", 0) == 0) {
     if (request.method != "GET" && request.method != "HEAD") {
       return MethodNotAllowed(request.method, "GET");
@@ -140,9 +181,9 @@ HttpResponse Routes::Health() {
   for (const FunctionInfo& function : functions) {
     if (function.live_version > 0) ++live;
   }
-  double uptime = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - started_)
-                      .count();
+  double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+          .count();
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
@@ -158,6 +199,13 @@ HttpResponse Routes::Health() {
   writer.Uint64(runtime_->ResidentCodeBytes());
   writer.EndObject();
   return JsonResponse(std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+HttpResponse Routes::Metrics() {
+  HttpResponse response;
+  response.body = MetricsPage(*runtime_, metrics_);
+  response.content_type = PrometheusText::kContentType;
+  return response;
 }
 
 HttpResponse Routes::CallEndpoint(const std::string& function,
@@ -230,6 +278,14 @@ HttpResponse Routes::Update(const HttpRequest& request) {
   if (!status.ok()) {
     LOG(WARNING) << "rejected upload for " << function << " ("
                  << request.body.size() << " bytes): " << status.message();
+    if (metrics_ != nullptr) {
+      // A name that does not exist must not become a label: clients
+      // choose it.
+      FunctionInfo existing;
+      bool known = runtime_->DescribeFunction(update.function, &existing).ok();
+      metrics_->CountUpdate(known ? update.function : "-",
+                            RefusalLabel(status), -1);
+    }
     return StatusResponse(status);
   }
   if (result.dry_run) {
@@ -238,11 +294,19 @@ HttpResponse Routes::Update(const HttpRequest& request) {
               << " ms)";
   } else if (result.created) {
     LOG(INFO) << "updated " << function << " to version " << result.version
-              << " (" << request.body.size() << " bytes, "
-              << result.compile_ms << " ms)";
+              << " (" << request.body.size() << " bytes, " << result.compile_ms
+              << " ms)";
   } else {
     LOG(INFO) << "upload for " << function << " equals version "
-              << result.version << ", which is live";
+              << result.version << ", which is live now";
+  }
+  if (metrics_ != nullptr) {
+    const char* label = result.dry_run   ? "dry_run"
+                        : result.created ? "created"
+                                         : "existing";
+    bool compiled = result.dry_run || result.created;
+    metrics_->CountUpdate(result.function, label,
+                          compiled ? result.compile_ms / 1000 : -1);
   }
   HttpResponse response = JsonResponse(UpdateJson(result));
   response.answered_by = function + "@" + std::to_string(result.version);
@@ -265,6 +329,7 @@ HttpResponse Routes::Rollback(const HttpRequest& request) {
                  << " refused: " << status.message();
     return StatusResponse(status);
   }
+  if (metrics_ != nullptr) metrics_->CountRollback(result.function);
   LOG(INFO) << "rolled back " << result.function << " from version "
             << result.from << " to " << result.to << " ("
             << (result.recompiled ? "recompiled" : "resident") << ", "
@@ -287,8 +352,8 @@ HttpResponse Routes::Versions(const HttpRequest& request) {
   int version = 0;
   if (parts.size() == 4 && parts[3] == "bitcode") {
     if (!ParseVersion(parts[2], &version)) {
-      return ErrorResponse(404, "no version '" +
-                                    SanitizeForClient(parts[2], 40) + "'");
+      return ErrorResponse(
+          404, "no version '" + SanitizeForClient(parts[2], 40) + "'");
     }
     HttpResponse response;
     Status status = runtime_->VersionBytes(function, version, &response.body);
@@ -296,8 +361,8 @@ HttpResponse Routes::Versions(const HttpRequest& request) {
     response.content_type = "application/octet-stream";
     return response;
   }
-  return ErrorResponse(404, "no route for " +
-                                SanitizeForClient(request.path, 200));
+  return ErrorResponse(404,
+                       "no route for " + SanitizeForClient(request.path, 200));
 }
 
 }  // namespace ru

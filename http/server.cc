@@ -80,7 +80,7 @@ struct ServerShared {
   std::unique_ptr<CallPool> call_pool;
 
   ServerShared(const ServerOptions& o, Runtime* runtime, AccessLog* log)
-      : options(o), routes(runtime, o.update_token) {
+      : options(o), routes(runtime, o.update_token, o.metrics) {
     CallPool::Options pool_options;
     pool_options.min_threads = o.threads;
     pool_options.max_threads = std::max(o.threads, o.max_call_threads);
@@ -90,6 +90,7 @@ struct ServerShared {
     context.keepalive_timeout = o.keepalive_timeout;
     context.routes = &routes;
     context.access_log = log;
+    context.metrics = o.metrics;
     context.call_pool = call_pool.get();
   }
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "http/access_log.h"
+#include "http/request_metrics.h"
 #include "http/request_reader.h"
 #include "jit/runtime.h"
 #include "jit/status.h"
@@ -36,6 +37,9 @@ struct ServerOptions {
   std::chrono::milliseconds keepalive_timeout{60000};
   // Most threads answering calls that may be slow at the same time.
   int max_call_threads = 64;
+  // When set, counts every request and backs GET /metrics; must outlive
+  // the server.
+  RequestMetrics* metrics = nullptr;
 };
 
 class Server {

@@ -139,6 +139,32 @@ struct EndpointResult {
 int RunCompileHelperProcess(int fd, int opt_level, int64_t memory_mb,
                             int64_t timeout_ms);
 
+// A distribution of durations. counts[i] is the number of observations
+// above bounds_seconds[i - 1] and at most bounds_seconds[i]; counts.back()
+// counts those above the last bound.
+struct DurationHistogram {
+  std::vector<double> bounds_seconds;
+  std::vector<uint64_t> counts;  // bounds_seconds.size() + 1 entries.
+  double sum_seconds = 0;
+};
+
+// Calls of one version of an endpoint function since the server started.
+struct VersionCallCounts {
+  std::string function;
+  int version = 0;  // 0: the built-in version.
+  uint64_t calls = 0;
+  uint64_t failed = 0;     // The function reported failure, or threw.
+  uint64_t crashed = 0;    // Contained faults.
+  uint64_t timed_out = 0;  // Interrupted at the time limit.
+};
+
+struct CallStats {
+  std::vector<VersionCallCounts> versions;  // By function, then version.
+  // Per endpoint function, in name order, how long calls took, from the
+  // call into the stub until its JSON result was ready.
+  std::vector<std::pair<std::string, DurationHistogram>> durations;
+};
+
 class Runtime {
  public:
   // Sets up the JIT and the built-in functions foobar and
@@ -192,6 +218,11 @@ class Runtime {
 
   // Bytes of uploaded machine code and data currently loaded.
   uint64_t ResidentCodeBytes() const;
+
+  // What CallEndpoint has done since the runtime was created. Counting
+  // costs a call no lock shared with other threads: each thread counts
+  // into a shard of its own, and this adds the shards up.
+  CallStats Stats() const;
 
   // The uploaded bytes of a stored version.
   Status VersionBytes(const std::string& function, int version,

@@ -15,13 +15,13 @@ using EndpointFn = int (*)(const ru_args*, ru_json*);
 }  // namespace
 
 Status Runtime::Impl::CallEndpoint(const std::string& function,
-                                   QueryParams params,
-                                   EndpointResult* result) {
+                                   QueryParams params, EndpointResult* result) {
   Slot* slot = FindSlot(function);
   if (slot == nullptr || !slot->endpoint || slot->removed.load()) {
     return Status::NotFound("no endpoint function '" +
                             SanitizeForClient(function, 100) + "'");
   }
+  CallRecorder::Scope recording(&call_recorder_, slot->index, result);
 
   ru_args args{std::move(params)};
   ru_json out;
@@ -70,8 +70,7 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
     }
     number = static_cast<int>(outcome.tag & 0xffffffffu);
   }
-  std::string where =
-      culprit->name + " version " + std::to_string(number);
+  std::string where = culprit->name + " version " + std::to_string(number);
   std::string reason;
   if (outcome.kind == GuardOutcome::Kind::kCrashed) {
     result->outcome = EndpointResult::Outcome::kCrashed;
@@ -91,8 +90,7 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
 }
 
 std::string Runtime::Impl::HandleFault(Slot& slot, int number,
-                                       const std::string& reason,
-                                       bool* first) {
+                                       const std::string& reason, bool* first) {
   std::lock_guard<std::mutex> lock(update_mutex_);
   if (number < 1 || number > static_cast<int>(slot.versions.size())) {
     return "";

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "jit/call_recorder.h"
 #include "jit/code_map.h"
 #include "jit/code_reclaimer.h"
 #include "jit/engine.h"
@@ -100,6 +101,7 @@ class Runtime::Impl {
                       std::string* bytes) const;
   Status RemoveFunction(const std::string& function);
   uint64_t ResidentCodeBytes() const { return code_map_->resident_bytes(); }
+  CallStats Stats() const;
 
  private:
   // Creates the slot `name` with its stub. Requires update_mutex_.
@@ -186,6 +188,7 @@ class Runtime::Impl {
   std::atomic<const SlotIndex*> index_{nullptr};
   std::vector<std::unique_ptr<const SlotIndex>> indexes_;  // Guarded.
   mutable std::mutex update_mutex_;
+  CallRecorder call_recorder_;
   std::unique_ptr<CodeReclaimer> reclaimer_;
 };
 

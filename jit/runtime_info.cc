@@ -59,4 +59,15 @@ Status Runtime::Impl::VersionBytes(const std::string& function, int version,
   return store_->ReadBytes(slot->name, version, bytes);
 }
 
+CallStats Runtime::Impl::Stats() const {
+  std::vector<std::string> names;
+  {
+    std::lock_guard<std::mutex> lock(update_mutex_);
+    for (const auto& slot : slots_by_index_) names.push_back(slot->name);
+  }
+  return call_recorder_.Snapshot(names);
+}
+
+CallStats Runtime::Stats() const { return impl_->Stats(); }
+
 }  // namespace ru

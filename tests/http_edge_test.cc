@@ -438,9 +438,8 @@ TEST_F(HttpEdgeTest, ShutdownGivesUpAfterItsTimeLimit) {
   int status = server_->Stop(SIGTERM, 15000);
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_NE(
-      ReadFile(server_->dir() + "/logs/runtime-updater.ERROR").find("gave up"),
-      std::string::npos)
+  EXPECT_NE(ReadFile(server_->dir() + "/logs/app.log").find("gave up"),
+            std::string::npos)
       << "the log must say that requests were abandoned";
 }
 

@@ -21,8 +21,7 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(server_.Start(&error)) << error;
   }
 
-  HttpResult Upload(const std::string& sample,
-                    const std::string& query = "") {
+  HttpResult Upload(const std::string& sample, const std::string& query = "") {
     return HttpPost(server_.Url("/update_endpoint" + query),
                     ReadFile(SamplePath(sample)));
   }
@@ -30,8 +29,8 @@ class ServerTest : public ::testing::Test {
   // Uploads `sample` and expects it to go live.
   void Install(const std::string& sample, const std::string& query = "") {
     HttpResult result = Upload(sample, query);
-    ASSERT_EQ(result.status, 200) << sample << ": " << result.body
-                                  << result.error;
+    ASSERT_EQ(result.status, 200)
+        << sample << ": " << result.body << result.error;
   }
 
   HttpResult Get(const std::string& path_and_query = "/") {
@@ -130,8 +129,8 @@ TEST_F(ServerTest, EachErrorClassKeepsThePreviousAnswer) {
             "(double)"},
            {"missing function", ReadFile(SamplePath("no_foobar.bc")), "", 422,
             "does not define foobar"},
-           {"unoffered symbol", ReadFile(SamplePath("uses_system.bc")), "",
-            422, "system"},
+           {"unoffered symbol", ReadFile(SamplePath("uses_system.bc")), "", 422,
+            "system"},
            {"verifier", ReadFile(SamplePath("not_verified.ll")), "", 422,
             "verifier"},
            {"foreign triple", ReadFile(SamplePath("foreign_triple.bc")), "",
@@ -157,8 +156,8 @@ TEST_F(ServerTest, EachErrorClassKeepsThePreviousAnswer) {
 
 TEST_F(ServerTest, ErrorTextQuotingTheUploadIsValidJson) {
   // Invalid UTF-8 in textual IR is quoted back by the parser's message.
-  HttpResult result = HttpPost(server_.Url("/update_endpoint"),
-                               "define \xff\xfe @x() {");
+  HttpResult result =
+      HttpPost(server_.Url("/update_endpoint"), "define \xff\xfe @x() {");
   EXPECT_EQ(result.status, 400);
   EXPECT_EQ(result.body.find('\xff'), std::string::npos)
       << "raw invalid bytes must not reach the JSON body";
@@ -201,8 +200,7 @@ TEST_F(ServerTest, ConnectionOpenAcrossPistacheIdleCheckKeepsServerUp) {
   address.sin_family = AF_INET;
   address.sin_port = htons(server_.port());
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address),
-                    sizeof(address)),
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
             0);
   usleep(1200 * 1000);
   const char request[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -220,12 +218,8 @@ TEST_F(ServerTest, EveryRequestIsInTheAccessLog) {
   Get("/?x=1");
   Get("/nope");
   // The writer thread flushes within moments; give it a little time.
-  std::string log;
-  for (int i = 0; i < 50; ++i) {
-    log = ReadFile(server_.dir() + "/logs/www.log");
-    if (log.find("/nope") != std::string::npos) break;
-    usleep(20000);
-  }
+  std::string log =
+      ReadFileOnceItContains(server_.dir() + "/logs/www.log", "/nope");
   EXPECT_NE(log.find("\"GET /?x=1 HTTP/1.1\" 200"), std::string::npos) << log;
   EXPECT_NE(log.find("\"GET /nope HTTP/1.1\" 404"), std::string::npos) << log;
   EXPECT_NE(log.find("foobar@0"), std::string::npos) << log;

@@ -42,6 +42,9 @@ bool ServerProcess::Start(std::string* error) {
       unsetenv("RUNTIME_UPDATER_TOKEN");
     }
     if (chdir(dir_.c_str()) != 0) _exit(127);
+    for (const auto& [name, value] : env_) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
     int out = open("output.txt", O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(out, 1);
     dup2(out, 2);
@@ -74,6 +77,7 @@ bool ServerProcess::Running() {
   pid_t result = waitpid(pid_, &status, WNOHANG);
   if (result == pid_) {
     reaped_ = true;
+    wait_status_ = status;
     return false;
   }
   return true;
@@ -88,6 +92,7 @@ int ServerProcess::Stop(int signal, int timeout_ms) {
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       reaped_ = true;
+      wait_status_ = status;
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -112,6 +117,19 @@ std::string ReadFile(const std::string& path) {
   std::stringstream contents;
   contents << in.rdbuf();
   return contents.str();
+}
+
+std::string ReadFileOnceItContains(const std::string& path,
+                                   const std::string& text, int timeout_ms) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string contents = ReadFile(path);
+  while (contents.find(text) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    contents = ReadFile(path);
+  }
+  return contents;
 }
 
 }  // namespace ru_test

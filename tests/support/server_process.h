@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ru_test {
@@ -29,6 +30,11 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // Sets an environment variable for the server, from the next Start().
+  void SetEnv(const std::string& name, const std::string& value) {
+    env_.emplace_back(name, value);
+  }
+
   // Starts the binary and waits until it accepts connections.
   bool Start(std::string* error);
 
@@ -42,6 +48,8 @@ class ServerProcess {
 
   // Whether the process is still running.
   bool Running();
+  // The status waitpid reported once the process has ended.
+  int wait_status() const { return wait_status_; }
 
   std::string Url(const std::string& path_and_query = "/") const;
   uint16_t port() const { return port_; }
@@ -52,17 +60,25 @@ class ServerProcess {
 
  private:
   std::vector<std::string> args_;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::string dir_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   bool reaped_ = false;
   bool token_env_ = true;
+  int wait_status_ = 0;
 };
 
 // The path of a compiled sample in the build tree, e.g. "cube_diff.bc".
 std::string SamplePath(const std::string& name);
 
 std::string ReadFile(const std::string& path);
+
+// The contents of `path` once they contain `text`, or whatever they are
+// after `timeout_ms`. For logs, which are written moments after the event.
+std::string ReadFileOnceItContains(const std::string& path,
+                                   const std::string& text,
+                                   int timeout_ms = 5000);
 
 }  // namespace ru_test
 
