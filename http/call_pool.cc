@@ -31,9 +31,13 @@ CallPool::~CallPool() {
 void CallPool::Submit(std::function<void()> task) {
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.push_back(std::move(task));
-  // Sleeping threads leave the count only once they run, so more tasks
-  // than sleepers means this one has no sleeper of its own.
-  if (queue_.size() <= static_cast<size_t>(waiting_)) {
+  queued_.store(queue_.size(), std::memory_order_relaxed);
+  // Idle threads leave their counts only once they take a task, so more
+  // tasks than idle threads means this one has none of its own. A spinning
+  // thread takes its task without being woken.
+  size_t tasks = queue_.size();
+  if (tasks <= static_cast<size_t>(spinning_)) return;
+  if (tasks <= static_cast<size_t>(spinning_ + waiting_)) {
     work_.notify_one();
   } else {
     GrowIfStalled(Clock::now());
@@ -110,6 +114,7 @@ void CallPool::Run() {
 
     std::function<void()> task = std::move(queue_.front());
     queue_.pop_front();
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     last_taken_ = Clock::now();
     ++running_;
     lock.unlock();
@@ -118,6 +123,19 @@ void CallPool::Run() {
     lock.lock();
     --running_;
     if (queue_.empty() && running_ == 0) changed_.notify_all();
+
+    if (queue_.empty() && spinning_ == 0 && !stopping_ &&
+        options_.spin.count() > 0) {
+      ++spinning_;
+      lock.unlock();
+      Clock::time_point until = Clock::now() + options_.spin;
+      while (queued_.load(std::memory_order_relaxed) == 0 &&
+             Clock::now() < until) {
+        std::this_thread::yield();
+      }
+      lock.lock();
+      --spinning_;
+    }
   }
 }
 
