@@ -1,0 +1,320 @@
+// Part 1 of scripts/bench.sh: what one call of foobar costs, from a direct
+// call of the same function compiled ahead of time, through a function
+// pointer and through the ORC stub, to the guarded call the server makes
+// per request. Every variant calls a function that returns 0 at once, so
+// the differences are the cost of reaching it.
+//
+// Prints Google Benchmark's table, then ROW lines (see bench_stats.h) built
+// from the median CPU time of the repetitions.
+
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "jit/call_frame.h"
+#include "jit/call_guard.h"
+#include "jit/code_epoch.h"
+#include "jit/code_map.h"
+#include "jit/engine.h"
+#include "jit/runtime.h"
+#include "jit/upload_reader.h"
+#include "tests/bench/bench_modules.h"
+#include "tests/bench/bench_stats.h"
+
+// The function every variant calls, compiled ahead of time. noipa keeps
+// GCC from folding its result into the caller, which would leave no call
+// to measure.
+__attribute__((noinline, noipa)) int AotTrivial(const ru_args*, ru_json*) {
+  return 0;
+}
+
+namespace {
+
+using EndpointFn = int (*)(const ru_args*, ru_json*);
+
+// The same function as textual IR, for the JIT and for the runtime.
+constexpr const char kTrivialIr[] =
+    "define i32 @foobar(ptr %args, ptr %out) {\n"
+    "  ret i32 0\n"
+    "}\n";
+
+struct Fixture {
+  std::unique_ptr<ru::Runtime> runtime;
+  std::string trivial_bitcode;
+  std::string string_bitcode;  // ir_samples/string.c: answers "foobar".
+  std::unique_ptr<ru::CodeMap> code_map;
+  std::unique_ptr<ru::Engine> engine;
+  EndpointFn jit_code = nullptr;  // The JIT's code, reached directly.
+  EndpointFn stub = nullptr;      // The same code through an ORC stub.
+};
+
+Fixture* fixture = nullptr;
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "call_cost_bench: %s\n", message.c_str());
+  std::exit(2);
+}
+
+void UpdateFoobar(const std::string& bitcode) {
+  ru::UpdateRequest request;
+  request.bytes = bitcode;
+  ru::UpdateResult result;
+  ru::Status status = fixture->runtime->Update(request, &result);
+  if (!status.ok()) Die("update failed: " + status.message());
+}
+
+// The runtime installs the call guard (handlers and watchdog) as the
+// server does; a second engine of our own provides a stub whose target we
+// control. Both compile at the server's default code generation level.
+void SetUp(const std::string& state_dir) {
+  fixture = new Fixture();
+  ru::RuntimeOptions options;
+  options.state_dir = state_dir;
+  options.sync_writes = false;
+  std::vector<std::string> notes;
+  ru::Status status = ru::Runtime::Create(options, &fixture->runtime, &notes);
+  if (!status.ok()) Die("cannot create the runtime: " + status.message());
+
+  std::string error;
+  if (!ru_bench::AssembleBitcode(kTrivialIr, &fixture->trivial_bitcode,
+                                 &error) ||
+      !ru_bench::FileAsBitcode(RU_SAMPLE_DIR "/string.bc",
+                               &fixture->string_bitcode, &error)) {
+    Die(error);
+  }
+  UpdateFoobar(fixture->trivial_bitcode);
+
+  fixture->code_map = std::make_unique<ru::CodeMap>();
+  auto engine_or_err = ru::Engine::Create({}, llvm::CodeGenOptLevel::Default,
+                                          fixture->code_map.get());
+  if (!engine_or_err) Die(llvm::toString(engine_or_err.takeError()));
+  fixture->engine = std::move(*engine_or_err);
+  auto stub_or_err =
+      fixture->engine->AddStub("foobar", reinterpret_cast<void*>(&AotTrivial));
+  if (!stub_or_err) Die(llvm::toString(stub_or_err.takeError()));
+
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module_or_err = ru::ReadUpload(kTrivialIr, *context);
+  if (!module_or_err) Die(llvm::toString(module_or_err.takeError()));
+  auto code_or_err =
+      fixture->engine->Load(llvm::orc::ThreadSafeModule(
+                                std::move(*module_or_err), std::move(context)),
+                            "foobar", 1);
+  if (!code_or_err) Die(llvm::toString(code_or_err.takeError()));
+  if (auto error = fixture->engine->Retarget("foobar", code_or_err->address)) {
+    Die(llvm::toString(std::move(error)));
+  }
+  fixture->jit_code = reinterpret_cast<EndpointFn>(code_or_err->address);
+  fixture->stub = reinterpret_cast<EndpointFn>(*stub_or_err);
+}
+
+void BM_DirectCall(benchmark::State& state) {
+  ru_args args;
+  ru_json out;
+  for (auto _ : state) {
+    int returned = AotTrivial(&args, &out);
+    benchmark::DoNotOptimize(returned);
+  }
+}
+
+// Calls `fn` as a pointer the compiler cannot see through.
+void CallThrough(benchmark::State& state, EndpointFn fn) {
+  ru_args args;
+  ru_json out;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fn);
+    int returned = fn(&args, &out);
+    benchmark::DoNotOptimize(returned);
+  }
+}
+
+void BM_FunctionPointer(benchmark::State& state) {
+  CallThrough(state, &AotTrivial);
+}
+
+void BM_JitCodePointer(benchmark::State& state) {
+  CallThrough(state, fixture->jit_code);
+}
+
+void BM_OrcStub(benchmark::State& state) { CallThrough(state, fixture->stub); }
+
+// The guard as jit/runtime_calls.cc wraps each call: an RCU read section,
+// the live version read, the thread's call frame and the signal guard,
+// around a call through the stub. Arguments and result are reused.
+void BM_GuardedCall(benchmark::State& state) {
+  std::atomic<int> live{1};
+  ru_args args;
+  ru_json out;
+  EndpointFn stub = fixture->stub;
+  for (auto _ : state) {
+    ru::GuardOutcome outcome;
+    int returned;
+    {
+      ru::CodeReadSection section;
+      int version = live.load(std::memory_order_acquire);
+      benchmark::DoNotOptimize(version);
+      ru::ScopedCallFrame frame(&args, &out);
+      returned = ru::GuardedEndpointCall(stub, &args, &out, &outcome);
+    }
+    benchmark::DoNotOptimize(returned);
+  }
+}
+
+// The same, plus what each request adds around it in runtime_calls.cc:
+// fresh arguments and result objects, and turning the result into text.
+void BM_GuardedCallPerRequest(benchmark::State& state) {
+  std::atomic<int> live{1};
+  EndpointFn stub = fixture->stub;
+  for (auto _ : state) {
+    ru_args args{ru::QueryParams()};
+    ru_json out;
+    ru::GuardOutcome outcome;
+    int returned;
+    {
+      ru::CodeReadSection section;
+      int version = live.load(std::memory_order_acquire);
+      benchmark::DoNotOptimize(version);
+      ru::ScopedCallFrame frame(&args, &out);
+      returned = ru::GuardedEndpointCall(stub, &args, &out, &outcome);
+    }
+    ru::CallResult result = ru::FinishCall("foobar", returned, &out);
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+void CallEndpoint(benchmark::State& state, const std::string& bitcode,
+                  const char* expected) {
+  UpdateFoobar(bitcode);
+  for (auto _ : state) {
+    ru::EndpointResult result;
+    fixture->runtime->CallEndpoint("foobar", ru::QueryParams(), &result);
+    benchmark::DoNotOptimize(result);
+    if (result.body != expected) {
+      state.SkipWithError(("unexpected answer " + result.body).c_str());
+      break;
+    }
+  }
+}
+
+// The public API the HTTP layer calls, with the trivial foobar.
+void BM_RuntimeCallEndpoint(benchmark::State& state) {
+  CallEndpoint(state, fixture->trivial_bitcode, "null");
+}
+
+// The same with the foobar of the HTTP benchmark, which writes "foobar".
+void BM_RuntimeCallEndpointString(benchmark::State& state) {
+  CallEndpoint(state, fixture->string_bitcode, "\"foobar\"");
+}
+
+BENCHMARK(BM_DirectCall);
+BENCHMARK(BM_FunctionPointer);
+BENCHMARK(BM_JitCodePointer);
+BENCHMARK(BM_OrcStub);
+BENCHMARK(BM_GuardedCall);
+BENCHMARK(BM_GuardedCallPerRequest);
+BENCHMARK(BM_RuntimeCallEndpoint);
+BENCHMARK(BM_RuntimeCallEndpointString);
+
+// Keeps, per benchmark, the median of its repetitions (or its only run),
+// in CPU time: on a shared machine, wall time also counts the time the
+// thread spent descheduled.
+class MedianReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const std::string& name = run.run_name.function_name;
+      if (run.error_occurred) {
+        failed_[name] = true;
+      } else if (run.run_type == Run::RT_Aggregate) {
+        if (run.aggregate_name == "median") {
+          ns_[name] = run.GetAdjustedCPUTime();
+        }
+      } else if (ns_.count(name) == 0 || run.repetitions <= 1) {
+        ns_[name] = run.GetAdjustedCPUTime();
+      }
+    }
+  }
+
+  // Median nanoseconds per call; negative when the benchmark failed or
+  // did not run.
+  double Ns(const std::string& name) const {
+    auto it = ns_.find(name);
+    if (it == ns_.end() || failed_.count(name) > 0) return -1;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, double> ns_;
+  std::map<std::string, bool> failed_;
+};
+
+std::string Ns(double ns) { return ru_bench::Format("%.2f ns", ns); }
+
+void PrintRows(const MedianReporter& reporter) {
+  using ru_bench::PrintRow;
+  const char* part = "1 call cost";
+  double direct = reporter.Ns("BM_DirectCall");
+  double pointer = reporter.Ns("BM_FunctionPointer");
+  double jit = reporter.Ns("BM_JitCodePointer");
+  double stub = reporter.Ns("BM_OrcStub");
+  double guarded = reporter.Ns("BM_GuardedCall");
+  double per_request = reporter.Ns("BM_GuardedCallPerRequest");
+  double endpoint = reporter.Ns("BM_RuntimeCallEndpoint");
+  double endpoint_string = reporter.Ns("BM_RuntimeCallEndpointString");
+
+  PrintRow(part, "direct call, compiled ahead of time", Ns(direct), "-", "-",
+           "baseline");
+  PrintRow(part, "function pointer, compiled ahead of time", Ns(pointer), "-",
+           "-", "baseline");
+  PrintRow(part, "JIT code through a plain pointer", Ns(jit), Ns(pointer), "-",
+           "info");
+  PrintRow(part, "JIT code through the ORC stub", Ns(stub), Ns(pointer),
+           "<= pointer + 0.5 ns", ru_bench::AtMost(stub - pointer, 0.5, "ns"));
+  PrintRow(part, "guarded call (RCU section, call frame, signal guard, stub)",
+           Ns(guarded), Ns(stub), "<= 10 ns",
+           ru_bench::AtMost(guarded, 10, "ns"));
+  PrintRow(part, "guarded call + fresh args/result + FinishCall",
+           Ns(per_request), Ns(stub), "-", "info");
+  PrintRow(part, "Runtime::CallEndpoint, foobar returns 0 (null)", Ns(endpoint),
+           Ns(stub), "-", "info");
+  PrintRow(part, "Runtime::CallEndpoint, foobar writes \"foobar\"",
+           Ns(endpoint_string), Ns(stub), "-", "info");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Defaults that keep the run short and robust on a shared machine; a
+  // flag given on the command line comes later and wins.
+  std::vector<char*> args(argv, argv + argc);
+  std::string repetitions = "--benchmark_repetitions=5";
+  std::string min_time = "--benchmark_min_time=0.2";
+  std::string aggregates = "--benchmark_report_aggregates_only=true";
+  args.insert(args.begin() + 1,
+              {repetitions.data(), min_time.data(), aggregates.data()});
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+
+  char state_dir[] = "/tmp/ru-call-cost-XXXXXX";
+  if (mkdtemp(state_dir) == nullptr) Die("cannot create a state directory");
+  SetUp(state_dir);
+
+  MedianReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  PrintRows(reporter);
+
+  std::string remove = std::string("rm -rf ") + state_dir;
+  return std::system(remove.c_str()) == 0 ? 0 : 1;
+}
