@@ -229,6 +229,10 @@ BENCHMARK(BM_RuntimeCallEndpointString);
 // thread spent descheduled.
 class MedianReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal: the ROW lines must start their line.
+  MedianReporter()
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
@@ -249,9 +253,11 @@ class MedianReporter : public benchmark::ConsoleReporter {
   // did not run.
   double Ns(const std::string& name) const {
     auto it = ns_.find(name);
-    if (it == ns_.end() || failed_.count(name) > 0) return -1;
+    if (it == ns_.end() || Failed(name)) return -1;
     return it->second;
   }
+
+  bool Failed(const std::string& name) const { return failed_.count(name) > 0; }
 
  private:
   std::map<std::string, double> ns_;
@@ -261,34 +267,44 @@ class MedianReporter : public benchmark::ConsoleReporter {
 std::string Ns(double ns) { return ru_bench::Format("%.2f ns", ns); }
 
 void PrintRows(const MedianReporter& reporter) {
-  using ru_bench::PrintRow;
   const char* part = "1 call cost";
-  double direct = reporter.Ns("BM_DirectCall");
+  // A row for each benchmark that ran (a filter may leave some out).
+  auto row = [&](const char* measurement, const char* name,
+                 const char* baseline, const std::string& target,
+                 const std::string& verdict) {
+    if (reporter.Failed(name)) {
+      ru_bench::PrintRow(part, measurement, "failed", "-", target, "MISS");
+      return;
+    }
+    double ns = reporter.Ns(name);
+    double baseline_ns = baseline == nullptr ? -1 : reporter.Ns(baseline);
+    if (ns < 0) return;
+    ru_bench::PrintRow(part, measurement, Ns(ns),
+                       baseline_ns < 0 ? "-" : Ns(baseline_ns), target,
+                       verdict);
+  };
   double pointer = reporter.Ns("BM_FunctionPointer");
-  double jit = reporter.Ns("BM_JitCodePointer");
   double stub = reporter.Ns("BM_OrcStub");
   double guarded = reporter.Ns("BM_GuardedCall");
-  double per_request = reporter.Ns("BM_GuardedCallPerRequest");
-  double endpoint = reporter.Ns("BM_RuntimeCallEndpoint");
-  double endpoint_string = reporter.Ns("BM_RuntimeCallEndpointString");
 
-  PrintRow(part, "direct call, compiled ahead of time", Ns(direct), "-", "-",
-           "baseline");
-  PrintRow(part, "function pointer, compiled ahead of time", Ns(pointer), "-",
-           "-", "baseline");
-  PrintRow(part, "JIT code through a plain pointer", Ns(jit), Ns(pointer), "-",
-           "info");
-  PrintRow(part, "JIT code through the ORC stub", Ns(stub), Ns(pointer),
-           "<= pointer + 0.5 ns", ru_bench::AtMost(stub - pointer, 0.5, "ns"));
-  PrintRow(part, "guarded call (RCU section, call frame, signal guard, stub)",
-           Ns(guarded), Ns(stub), "<= 10 ns",
-           ru_bench::AtMost(guarded, 10, "ns"));
-  PrintRow(part, "guarded call + fresh args/result + FinishCall",
-           Ns(per_request), Ns(stub), "-", "info");
-  PrintRow(part, "Runtime::CallEndpoint, foobar returns 0 (null)", Ns(endpoint),
-           Ns(stub), "-", "info");
-  PrintRow(part, "Runtime::CallEndpoint, foobar writes \"foobar\"",
-           Ns(endpoint_string), Ns(stub), "-", "info");
+  row("direct call, compiled ahead of time", "BM_DirectCall", nullptr, "-",
+      "baseline");
+  row("function pointer, compiled ahead of time", "BM_FunctionPointer", nullptr,
+      "-", "baseline");
+  row("JIT code through a plain pointer", "BM_JitCodePointer",
+      "BM_FunctionPointer", "-", "info");
+  row("JIT code through the ORC stub", "BM_OrcStub", "BM_FunctionPointer",
+      "<= pointer + 0.5 ns",
+      pointer < 0 ? "info" : ru_bench::AtMost(stub - pointer, 0.5, "ns"));
+  row("guarded call (RCU section, call frame, signal guard, stub)",
+      "BM_GuardedCall", "BM_OrcStub", "<= 10 ns",
+      ru_bench::AtMost(guarded, 10, "ns"));
+  row("guarded call + fresh args/result + FinishCall",
+      "BM_GuardedCallPerRequest", "BM_OrcStub", "-", "info");
+  row("Runtime::CallEndpoint, foobar returns 0 (null)",
+      "BM_RuntimeCallEndpoint", "BM_OrcStub", "-", "info");
+  row("Runtime::CallEndpoint, foobar writes \"foobar\"",
+      "BM_RuntimeCallEndpointString", "BM_OrcStub", "-", "info");
 }
 
 }  // namespace
