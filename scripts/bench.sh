@@ -7,6 +7,7 @@
 # PART is one of: call http update rollback load memory startup (default:
 # all, in that order). Settings, from the environment:
 #   BENCH_SECONDS        wrk duration per measurement (default 10)
+#   BENCH_ROUNDS         rounds of the HTTP comparison (default 2)
 #   BENCH_UPDATES        tiny uploads per update-latency run (default 100)
 #   BENCH_BIG_UPDATES    ~200-line uploads per run (default 50)
 #   BENCH_MEMORY_UPDATES uploads of the memory run (default 10000)
@@ -18,6 +19,7 @@ build="$root/build"
 bench="$build/tests/bench"
 server_bin="$build/runtime-updater"
 seconds="${BENCH_SECONDS:-10}"
+rounds="${BENCH_ROUNDS:-2}"
 updates="${BENCH_UPDATES:-100}"
 big_updates="${BENCH_BIG_UPDATES:-50}"
 memory_updates="${BENCH_MEMORY_UPDATES:-10000}"
@@ -135,6 +137,12 @@ run_wrk() {
     END { printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, non2xx, errors }
   ' "$2"
 }
+# Means of run_wrk's lines; sums of its counts.
+mean_of_rounds() {
+  awk '{ r += $1; a += $2; b += $3; n2 += $4; e += $5 }
+       END { printf "%.0f %.2f %.2f %d %d\n", r / NR, a / NR, b / NR, n2, e }' \
+    "$1"
+}
 warm_up() { wrk -t2 -c50 -d2s "$1/" >/dev/null 2>&1 || true; }
 ratio_verdict() {  # ratio_verdict VALUE BASELINE MINIMUM_RATIO
   awk -v v="$1" -v b="$2" -v m="$3" 'BEGIN {
@@ -164,21 +172,36 @@ part_http() {
   upload "$url" "$build/ir_samples/string.bc"
   [ "$(curl -sS "$url/")" = '"foobar"' ] || die "GET / is not \"foobar\""
 
-  local b_rps b_p50 b_p99 b_non2xx b_errors rps p50 p99 non2xx errors
+  # Rounds alternate between the two servers, so that a change in the
+  # machine's load falls on both; results are means over the rounds,
+  # counts are sums.
+  local round
   warm_up "$base_url"
-  read -r b_rps b_p50 b_p99 b_non2xx b_errors \
-    < <(run_wrk "$base_url" "$out/wrk-baseline.txt")
   warm_up "$url"
-  read -r rps p50 p99 non2xx errors < <(run_wrk "$url" "$out/wrk-server.txt")
+  : >"$work/http-baseline.txt"
+  : >"$work/http-server.txt"
+  for round in $(seq "$rounds"); do
+    run_wrk "$base_url" "$out/wrk-baseline-$round.txt" \
+      >>"$work/http-baseline.txt"
+    run_wrk "$url" "$out/wrk-server-$round.txt" >>"$work/http-server.txt"
+  done
   alive "2 HTTP GET /" http "$server_pid" || true
   alive "2 HTTP GET /" baseline "$base_pid" || true
   stop_server
   server_pid="$base_pid"
   stop_server
 
+  local b_rps b_p50 b_p99 b_non2xx b_errors rps p50 p99 non2xx errors
+  read -r b_rps b_p50 b_p99 b_non2xx b_errors \
+    < <(mean_of_rounds "$work/http-baseline.txt")
+  read -r rps p50 p99 non2xx errors < <(mean_of_rounds "$work/http-server.txt")
   local part="2 HTTP GET /"
-  row "$part" "requests/s (wrk -t2 -c50, ${seconds} s)" "$rps" "$b_rps" \
+  row "$part" "requests/s (wrk -t2 -c50; $rounds x ${seconds} s)" \
+    "$rps" "$b_rps" \
     ">= 0.9 x baseline" "$(ratio_verdict "$rps" "$b_rps" 0.9)"
+  row "$part" "requests/s in each round" \
+    "$(cut -d' ' -f1 "$work/http-server.txt" | paste -sd' ')" \
+    "$(cut -d' ' -f1 "$work/http-baseline.txt" | paste -sd' ')" "-" info
   row "$part" "latency p50 / p99" "$p50 / $p99 ms" "$b_p50 / $b_p99 ms" \
     "-" info
   row "$part" "non-2xx, socket errors" "$non2xx, $errors" \
