@@ -250,7 +250,8 @@ update_in_process() {
     --sync_writes=false --row="in process, $4, fsync off" |
     tee "$out/inproc-$1-fsync-off.txt" | keep_rows
   "$bench/update_bench" --template_ir="$2" --count="$3" \
-    --codegen_opt_level=0 --row="in process, $4, codegen level 0" |
+    --sync_writes=false --codegen_opt_level=0 \
+    --row="in process, $4, fsync off, codegen level 0" |
     tee "$out/inproc-$1-codegen-0.txt" | keep_rows
 }
 
@@ -260,9 +261,15 @@ part_update() {
   update_in_process big "$bench/big_function.ll" "$big_updates" \
     "~200-line function"
 
+  # With no optional stage but fsync built, "all optional stages off" is
+  # "fsync off": measured once, under the first name.
   local all_off=(--sync_writes=false "${helper_off[@]}")
+  local fsync_off=all-optional-off
   update_http default 5 ""
-  update_http fsync-off 0 "" --sync_writes=false
+  if [ ${#helper_off[@]} -gt 0 ] || [ -n "$probe_off" ]; then
+    fsync_off=fsync-off
+    update_http fsync-off 0 "" --sync_writes=false
+  fi
   [ ${#helper_off[@]} -gt 0 ] && update_http helper-off 0 "" "${helper_off[@]}"
   [ -n "$probe_off" ] && update_http trial-off 0 "$probe_off"
   update_http all-optional-off 2 "$probe_off" "${all_off[@]}"
@@ -272,7 +279,7 @@ part_update() {
 
   local kind
   for kind in tiny big; do
-    stage_row fsync fsync-off "$kind"
+    stage_row fsync "$fsync_off" "$kind"
     if [ ${#helper_off[@]} -gt 0 ]; then
       stage_row "helper process" helper-off "$kind"
     else
