@@ -9,10 +9,12 @@
 
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -141,6 +143,24 @@ void BM_FunctionPointer(benchmark::State& state) {
   CallThrough(state, &AotTrivial);
 }
 
+// The machine code of AotTrivial (xor eax, eax; ret) copied into a fresh
+// page where mmap puts it, far from this binary, as the JIT's memory is:
+// separates the cost of where code lies from the cost of the JIT.
+void BM_CopiedCodeFarPage(benchmark::State& state) {
+  static EndpointFn copy = [] {
+    static const unsigned char kCode[] = {0x31, 0xc0, 0xc3};
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) Die("mmap failed");
+    std::memcpy(page, kCode, sizeof(kCode));
+    if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) {
+      Die("mprotect failed");
+    }
+    return reinterpret_cast<EndpointFn>(page);
+  }();
+  CallThrough(state, copy);
+}
+
 void BM_JitCodePointer(benchmark::State& state) {
   CallThrough(state, fixture->jit_code);
 }
@@ -217,6 +237,7 @@ void BM_RuntimeCallEndpointString(benchmark::State& state) {
 
 BENCHMARK(BM_DirectCall);
 BENCHMARK(BM_FunctionPointer);
+BENCHMARK(BM_CopiedCodeFarPage);
 BENCHMARK(BM_JitCodePointer);
 BENCHMARK(BM_OrcStub);
 BENCHMARK(BM_GuardedCall);
@@ -291,6 +312,8 @@ void PrintRows(const MedianReporter& reporter) {
       "baseline");
   row("function pointer, compiled ahead of time", "BM_FunctionPointer", nullptr,
       "-", "baseline");
+  row("same code copied to a fresh mmap page, pointer", "BM_CopiedCodeFarPage",
+      "BM_FunctionPointer", "-", "info");
   row("JIT code through a plain pointer", "BM_JitCodePointer",
       "BM_FunctionPointer", "-", "info");
   row("JIT code through the ORC stub", "BM_OrcStub", "BM_FunctionPointer",
