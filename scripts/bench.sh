@@ -304,7 +304,7 @@ part_rollback() {
 }
 
 part_load() {
-  log "4: GET / at full load while 100 updates land"
+  log "4: GET / at full load while 100 updates land, $rounds rounds"
   # The second version answers "raboof": same length, other bytes.
   local raboof="$work/raboof.ll"
   sed 's/c"foobar\\00"/c"raboof\\00"/' "$build/ir_samples/string.ll" \
@@ -313,34 +313,51 @@ part_load() {
   start_runtime_updater load
   upload "$url" "$build/ir_samples/string.bc"
 
-  local q_rps q_p50 q_p99 q_non2xx q_errors rps p50 p99 non2xx errors
+  # Rounds alternate between wrk alone and wrk while 100 pushes land,
+  # spread over about 80% of the run.
+  local round pusher pushed=0 failed=0 push_ms=""
   warm_up "$url"
-  read -r q_rps q_p50 q_p99 q_non2xx q_errors \
-    < <(run_wrk "$url" "$out/wrk-quiet.txt")
-  # 100 pushes, spread over about 80% of the run.
-  "$bench/bench_client" --url="$url" --mode=push --count=100 \
-    --interval_ms=$((seconds * 800 / 100)) \
-    --files="$build/ir_samples/string.bc,$raboof" >"$out/push.txt" 2>&1 &
-  local pusher=$!
-  read -r rps p50 p99 non2xx errors < <(run_wrk "$url" "$out/wrk-updates.txt")
-  wait "$pusher" || true
+  : >"$work/load-quiet.txt"
+  : >"$work/load-updates.txt"
+  for round in $(seq "$rounds"); do
+    run_wrk "$url" "$out/wrk-quiet-$round.txt" >>"$work/load-quiet.txt"
+    "$bench/bench_client" --url="$url" --mode=push --count=100 \
+      --interval_ms=$((seconds * 800 / 100)) \
+      --files="$build/ir_samples/string.bc,$raboof" \
+      >"$out/push-$round.txt" 2>&1 &
+    pusher=$!
+    run_wrk "$url" "$out/wrk-updates-$round.txt" >>"$work/load-updates.txt"
+    wait "$pusher" || true
+    local n f ms
+    if IFS=$'\t' read -r _ n f ms < <(grep '^PUSHED' "$out/push-$round.txt")
+    then
+      pushed=$((pushed + n))
+      failed=$((failed + f))
+      push_ms="$push_ms${push_ms:+; }$ms"
+    else
+      failed=$((failed + 100))
+      push_ms="$push_ms${push_ms:+; }round $round did not finish"
+    fi
+  done
   alive "4 updates under load" load "$server_pid" || true
   stop_server
 
-  local pushed=100 failed=100 push_ms="did not finish, see push.txt"
-  if grep -q '^PUSHED' "$out/push.txt"; then
-    IFS=$'\t' read -r _ pushed failed push_ms \
-      < <(grep '^PUSHED' "$out/push.txt")
-  fi
+  local q_rps q_p50 q_p99 q_non2xx q_errors rps p50 p99 non2xx errors
+  read -r q_rps q_p50 q_p99 q_non2xx q_errors \
+    < <(mean_of_rounds "$work/load-quiet.txt")
+  read -r rps p50 p99 non2xx errors < <(mean_of_rounds "$work/load-updates.txt")
   local part="4 updates under load"
-  row "$part" "requests/s during $pushed updates" "$rps" \
-    "$q_rps (no updates)" ">= 0.9 x no updates" \
+  row "$part" "requests/s during 100 updates ($rounds x ${seconds} s)" \
+    "$rps" "$q_rps (no updates)" ">= 0.9 x no updates" \
     "$(ratio_verdict "$rps" "$q_rps" 0.9)"
+  row "$part" "requests/s in each round" \
+    "$(cut -d' ' -f1 "$work/load-updates.txt" | paste -sd' ')" \
+    "$(cut -d' ' -f1 "$work/load-quiet.txt" | paste -sd' ')" "-" info
   row "$part" "latency p50 / p99 during updates" "$p50 / $p99 ms" \
     "$q_p50 / $q_p99 ms" "-" info
   row "$part" "non-2xx, socket errors during updates" "$non2xx, $errors" \
     "$q_non2xx, $q_errors" "0, 0" "$(zero_verdict "$non2xx" "$errors")"
-  row "$part" "updates failed; update latency under load" \
+  row "$part" "updates failed; update latency under load, per round" \
     "$failed of $pushed; $push_ms" "-" "0 failed" \
     "$([ "$failed" -eq 0 ] && echo pass || echo "MISS ($failed failed)")"
 }
