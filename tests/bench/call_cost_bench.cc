@@ -144,20 +144,37 @@ void BM_FunctionPointer(benchmark::State& state) {
 }
 
 // The machine code of AotTrivial (xor eax, eax; ret) copied into a fresh
-// page where mmap puts it, far from this binary, as the JIT's memory is:
-// separates the cost of where code lies from the cost of the JIT.
+// page. With `near` the page is asked for 64 MB past this binary's code;
+// without, mmap puts it far away, where the JIT's memory lies. Separates
+// the cost of where code lies from the cost of the JIT. Null when the
+// kernel did not honour the hint.
+EndpointFn CopyToFreshPage(bool near) {
+  static const unsigned char kCode[] = {0x31, 0xc0, 0xc3};
+  uintptr_t text = reinterpret_cast<uintptr_t>(&AotTrivial);
+  void* hint =
+      near ? reinterpret_cast<void*>((text & ~uintptr_t{0xfff}) + (64 << 20))
+           : nullptr;
+  void* page = mmap(hint, 4096, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) Die("mmap failed");
+  std::memcpy(page, kCode, sizeof(kCode));
+  if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) Die("mprotect failed");
+  uintptr_t at = reinterpret_cast<uintptr_t>(page);
+  if (near && (at > text ? at - text : text - at) > (1u << 30)) return nullptr;
+  return reinterpret_cast<EndpointFn>(page);
+}
+
 void BM_CopiedCodeFarPage(benchmark::State& state) {
-  static EndpointFn copy = [] {
-    static const unsigned char kCode[] = {0x31, 0xc0, 0xc3};
-    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) Die("mmap failed");
-    std::memcpy(page, kCode, sizeof(kCode));
-    if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) {
-      Die("mprotect failed");
-    }
-    return reinterpret_cast<EndpointFn>(page);
-  }();
+  static EndpointFn copy = CopyToFreshPage(false);
+  CallThrough(state, copy);
+}
+
+void BM_CopiedCodeNearPage(benchmark::State& state) {
+  static EndpointFn copy = CopyToFreshPage(true);
+  if (copy == nullptr) {
+    state.SkipWithError("no page near the binary");
+    return;
+  }
   CallThrough(state, copy);
 }
 
@@ -237,6 +254,7 @@ void BM_RuntimeCallEndpointString(benchmark::State& state) {
 
 BENCHMARK(BM_DirectCall);
 BENCHMARK(BM_FunctionPointer);
+BENCHMARK(BM_CopiedCodeNearPage);
 BENCHMARK(BM_CopiedCodeFarPage);
 BENCHMARK(BM_JitCodePointer);
 BENCHMARK(BM_OrcStub);
@@ -312,8 +330,10 @@ void PrintRows(const MedianReporter& reporter) {
       "baseline");
   row("function pointer, compiled ahead of time", "BM_FunctionPointer", nullptr,
       "-", "baseline");
-  row("same code copied to a fresh mmap page, pointer", "BM_CopiedCodeFarPage",
-      "BM_FunctionPointer", "-", "info");
+  row("same code copied to a page near this binary, pointer",
+      "BM_CopiedCodeNearPage", "BM_FunctionPointer", "-", "info");
+  row("same code copied to a page far away (as JIT memory), pointer",
+      "BM_CopiedCodeFarPage", "BM_FunctionPointer", "-", "info");
   row("JIT code through a plain pointer", "BM_JitCodePointer",
       "BM_FunctionPointer", "-", "info");
   row("JIT code through the ORC stub", "BM_OrcStub", "BM_FunctionPointer",
