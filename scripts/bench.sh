@@ -13,11 +13,13 @@
 #   BENCH_MEMORY_UPDATES uploads of the memory run (default 10000)
 #   BENCH_OUT            where raw outputs and the table go
 #                        (default build/bench-results/DATE-TIME)
+#   BENCH_SERVER         the runtime-updater binary measured (default
+#                        build/runtime-updater, built by this script)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
 bench="$build/tests/bench"
-server_bin="$build/runtime-updater"
+server_bin="${BENCH_SERVER:-$build/runtime-updater}"
 seconds="${BENCH_SECONDS:-10}"
 rounds="${BENCH_ROUNDS:-2}"
 updates="${BENCH_UPDATES:-100}"
@@ -51,6 +53,10 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+
+# Servers that guard updates with a bearer token take it from here; the
+# benchmark programs send it. Servers without that guard ignore both.
+export RUNTIME_UPDATER_TOKEN="${RUNTIME_UPDATER_TOKEN:-bench-$RANDOM$RANDOM}"
 
 log() { echo "[bench] $*" >&2; }
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -113,7 +119,8 @@ alive() {
 }
 upload() {  # upload URL FILE
   local reply
-  reply="$(curl -sS --data-binary @"$2" "$1/update_endpoint")"
+  reply="$(curl -sS -H "Authorization: Bearer $RUNTIME_UPDATER_TOKEN" \
+    --data-binary @"$2" "$1/update_endpoint")"
   grep -q '"Success"' <<<"$reply" || die "upload failed: $reply"
 }
 

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -292,7 +293,9 @@ int RunPush(HttpClient& client) {
 
 int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  HttpClient client(FLAGS_url);
+  // Servers that guard updates with a token read it from this variable.
+  const char* token = std::getenv("RUNTIME_UPDATER_TOKEN");
+  HttpClient client(FLAGS_url, token == nullptr ? "" : token);
   if (FLAGS_mode == "update") return RunUpdate(client);
   if (FLAGS_mode == "rollback") return RunRollback(client);
   if (FLAGS_mode == "memory") return RunMemory(client);

@@ -14,10 +14,18 @@ size_t Append(char* data, size_t size, size_t count, void* target) {
 
 }  // namespace
 
-HttpClient::HttpClient(std::string base_url)
-    : base_url_(std::move(base_url)), curl_(curl_easy_init()) {}
+HttpClient::HttpClient(std::string base_url, const std::string& token)
+    : base_url_(std::move(base_url)), curl_(curl_easy_init()) {
+  if (!token.empty()) {
+    std::string header = "Authorization: Bearer " + token;
+    headers_ = curl_slist_append(headers_, header.c_str());
+  }
+}
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(curl_);
+  curl_slist_free_all(headers_);
+}
 
 Reply HttpClient::Get(const std::string& path_and_query) {
   return Perform(path_and_query, nullptr);
@@ -33,6 +41,7 @@ Reply HttpClient::Perform(const std::string& path_and_query,
   Reply reply;
   std::string url = base_url_ + path_and_query;
   curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Append);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 120L);

@@ -8,6 +8,7 @@
 #include <string>
 
 typedef void CURL;
+struct curl_slist;
 
 namespace ru_bench {
 
@@ -21,7 +22,9 @@ struct Reply {
 class HttpClient {
  public:
   // `base_url`: scheme, host and port, e.g. "http://127.0.0.1:5000".
-  explicit HttpClient(std::string base_url);
+  // A non-empty `token` is sent as "Authorization: Bearer <token>" (a
+  // server that checks no token ignores it).
+  explicit HttpClient(std::string base_url, const std::string& token = "");
   ~HttpClient();
 
   HttpClient(const HttpClient&) = delete;
@@ -35,6 +38,7 @@ class HttpClient {
 
   std::string base_url_;
   CURL* curl_;
+  curl_slist* headers_ = nullptr;
 };
 
 }  // namespace ru_bench
