@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares GET / throughput of runtime-updater with a bare Pistache handler
-# (bench/bare_pistache_server.cc), both with the same number of threads,
+# (tests/bench/baseline_server.cc), both with the same number of threads,
 # using wrk with keep-alive connections. The runs alternate, so that other
 # load on the machine hits both alike; the medians are printed, with the
 # ratio of each round's pair and the processor time each server spent per
@@ -33,8 +33,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-bare_port="$(free_port)"
-"$build/bare_pistache_server" "$bare_port" "$threads" >"$work/bare.txt" 2>&1 &
+"$build/tests/bench/baseline_server" --port=0 --port_file="$work/bare_port" \
+  --threads="$threads" >"$work/bare.txt" 2>&1 &
 pids+=($!)
 # shellcheck disable=SC2086
 "$build/runtime-updater" --port=0 --port_file="$work/port" \
@@ -44,7 +44,8 @@ pids+=($!)
 for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "runtime-updater did not start:"; cat "$work/ru.txt"; exit 1; }
 ru_port="$(cat "$work/port")"
-for _ in $(seq 100); do grep -q listening "$work/bare.txt" && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$work/bare_port" ] && break; sleep 0.1; done
+bare_port="$(cat "$work/bare_port")"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
