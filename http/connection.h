@@ -28,9 +28,9 @@
 #include <string>
 
 #include "http/access_log.h"
-#include "http/request_metrics.h"
 #include "http/call_pool.h"
 #include "http/json_reply.h"
+#include "http/request_metrics.h"
 #include "http/request_reader.h"
 #include "http/routes.h"
 
@@ -48,7 +48,7 @@ struct ConnectionContext {
   // Longest time a kept-alive connection may wait for its next request.
   std::chrono::milliseconds keepalive_timeout{60000};
   Routes* routes = nullptr;
-  AccessLog* access_log = nullptr;  // Null for none.
+  AccessLog* access_log = nullptr;    // Null for none.
   RequestMetrics* metrics = nullptr;  // Null for none.
   CallPool* call_pool = nullptr;
   // Set when the server stops: responses then close their connection.

@@ -19,8 +19,8 @@
 #include "http/log_settings.h"
 #include "http/request_metrics.h"
 #include "http/server.h"
-#include "http/update_token.h"
 #include "http/server_logs.h"
+#include "http/update_token.h"
 #include "jit/runtime.h"
 
 DEFINE_string(address, "127.0.0.1", "Address to listen on.");
@@ -153,10 +153,9 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   // The compile helper is this binary too; it logs nothing.
   if (FLAGS_compile_helper_fd >= 0) {
-    return ru::RunCompileHelperProcess(FLAGS_compile_helper_fd,
-                                       FLAGS_codegen_opt_level,
-                                       FLAGS_helper_memory_mb,
-                                       FLAGS_helper_timeout_ms);
+    return ru::RunCompileHelperProcess(
+        FLAGS_compile_helper_fd, FLAGS_codegen_opt_level,
+        FLAGS_helper_memory_mb, FLAGS_helper_timeout_ms);
   }
   signal(SIGPIPE, SIG_IGN);
   // Before any thread starts, the log writers' included.

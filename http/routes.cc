@@ -6,8 +6,8 @@
 
 #include "http/metrics_page.h"
 #include "http/query.h"
-#include "http/update_token.h"
 #include "http/request_metrics.h"
+#include "http/update_token.h"
 #include "http/version_json.h"
 #include "jit/client_text.h"
 #include "rapidjson/stringbuffer.h"
@@ -124,8 +124,7 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     if (request.method != "POST") {
       return MethodNotAllowed(request.method, "POST");
     }
-    if (!AuthorizationMatches(request.Header("Authorization"),
-                              update_token_)) {
+    if (!AuthorizationMatches(request.Header("Authorization"), update_token_)) {
       return Unauthorized();
     }
     return Update(request);
@@ -134,8 +133,7 @@ HttpResponse Routes::Handle(const HttpRequest& request) {
     if (request.method != "POST") {
       return MethodNotAllowed(request.method, "POST");
     }
-    if (!AuthorizationMatches(request.Header("Authorization"),
-                              update_token_)) {
+    if (!AuthorizationMatches(request.Header("Authorization"), update_token_)) {
       return Unauthorized();
     }
     return Rollback(request);
@@ -283,8 +281,8 @@ HttpResponse Routes::Update(const HttpRequest& request) {
       // choose it.
       FunctionInfo existing;
       bool known = runtime_->DescribeFunction(update.function, &existing).ok();
-      metrics_->CountUpdate(known ? update.function : "-",
-                            RefusalLabel(status), -1);
+      metrics_->CountUpdate(known ? update.function : "-", RefusalLabel(status),
+                            -1);
     }
     return StatusResponse(status);
   }

@@ -27,7 +27,8 @@ Status ReadToken(const std::string& path, std::string* value) {
   std::stringstream contents;
   contents << in.rdbuf();
   *value = Trim(contents.str());
-  if (value->empty()) return Status::Internal("token file " + path + " is empty");
+  if (value->empty())
+    return Status::Internal("token file " + path + " is empty");
   return Status::Ok();
 }
 

@@ -79,7 +79,8 @@ std::string FunctionsJson(const std::vector<FunctionInfo>& functions) {
   writer.StartObject();
   writer.Key("functions");
   writer.StartArray();
-  for (const FunctionInfo& function : functions) WriteFunction(writer, function);
+  for (const FunctionInfo& function : functions)
+    WriteFunction(writer, function);
   writer.EndArray();
   writer.EndObject();
   return Text(buffer);

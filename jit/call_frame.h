@@ -32,10 +32,9 @@ struct ru_json {
   // Bookkeeping after a value was written.
   void EndValue();
 
-  using Writer =
-      rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
-                        rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                        rapidjson::kWriteValidateEncodingFlag>;
+  using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
+                                   rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                                   rapidjson::kWriteValidateEncodingFlag>;
 
   rapidjson::StringBuffer buffer;
   Writer writer;

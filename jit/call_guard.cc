@@ -177,8 +177,8 @@ void OnTimeout(int, siginfo_t*, void* context) {
 }
 
 void RunWatchdog() {
-  int64_t period = std::clamp<int64_t>(timeout_nanos / 10, 10000000LL,
-                                       100000000LL);
+  int64_t period =
+      std::clamp<int64_t>(timeout_nanos / 10, 10000000LL, 100000000LL);
   for (;;) {
     std::this_thread::sleep_for(std::chrono::nanoseconds(period));
     int64_t now = NowNanos();
@@ -337,14 +337,12 @@ std::string DescribeSignal(const GuardOutcome& outcome) {
     case SIGSEGV:
     case SIGBUS:
       if (outcome.stack_overflow) {
-        std::snprintf(text, sizeof(text),
-                      "%s (stack overflow at 0x%lx)",
+        std::snprintf(text, sizeof(text), "%s (stack overflow at 0x%lx)",
                       SignalName(outcome.signal),
                       static_cast<unsigned long>(outcome.fault_address));
         break;
       }
-      std::snprintf(text, sizeof(text),
-                    "%s (invalid memory access at 0x%lx)",
+      std::snprintf(text, sizeof(text), "%s (invalid memory access at 0x%lx)",
                     SignalName(outcome.signal),
                     static_cast<unsigned long>(outcome.fault_address));
       break;

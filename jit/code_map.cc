@@ -130,8 +130,7 @@ void CodeMap::Remove(llvm::orc::ResourceKey key) {
   links_.erase(it);
 }
 
-void CodeMap::Transfer(llvm::orc::ResourceKey to,
-                       llvm::orc::ResourceKey from) {
+void CodeMap::Transfer(llvm::orc::ResourceKey to, llvm::orc::ResourceKey from) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = links_.find(from);
   if (it == links_.end()) return;

@@ -73,7 +73,8 @@ class CodeMap {
   std::function<uint64_t(const llvm::orc::JITDylib&)> resolve_tag_;
   std::mutex mutex_;
   // Per resource key: its links and the table slots their code occupies.
-  std::map<llvm::orc::ResourceKey, std::vector<std::pair<Link, std::vector<size_t>>>>
+  std::map<llvm::orc::ResourceKey,
+           std::vector<std::pair<Link, std::vector<size_t>>>>
       links_;  // Guarded by mutex_.
   std::atomic<uint64_t> resident_bytes_{0};
 };

@@ -48,9 +48,9 @@ class CodeReclaimer {
   std::condition_variable drained_;
   std::vector<LoadedCode> pending_;  // Guarded by mutex_.
   std::vector<std::unique_ptr<const LiveTable>> pending_tables_;  // Guarded.
-  uint64_t retired_ = 0;             // Guarded by mutex_.
-  uint64_t freed_ = 0;               // Guarded by mutex_.
-  bool stopping_ = false;            // Guarded by mutex_.
+  uint64_t retired_ = 0;   // Guarded by mutex_.
+  uint64_t freed_ = 0;     // Guarded by mutex_.
+  bool stopping_ = false;  // Guarded by mutex_.
   std::thread thread_;
 };
 

@@ -100,14 +100,13 @@ bool ReadFrame(int fd, std::vector<std::string>* fields, int64_t deadline,
   fields->assign(count, std::string());
   for (std::string& field : *fields) {
     uint32_t length;
-    if (!ReadAll(fd, reinterpret_cast<char*>(&length), sizeof(length),
-                 deadline, timed_out) ||
+    if (!ReadAll(fd, reinterpret_cast<char*>(&length), sizeof(length), deadline,
+                 timed_out) ||
         length > kMaxField) {
       return false;
     }
     field.resize(length);
-    if (length > 0 &&
-        !ReadAll(fd, field.data(), length, deadline, timed_out)) {
+    if (length > 0 && !ReadAll(fd, field.data(), length, deadline, timed_out)) {
       return false;
     }
   }
@@ -149,16 +148,20 @@ void OnNewFailure() { OnOutOfMemory(nullptr, nullptr, false); }
 bool InstallSandbox() {
   scmp_filter_ctx filter = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (filter == nullptr) return false;
-  for (int call :
-       {SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
-        SCMP_SYS(poll), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-        SCMP_SYS(mprotect), SCMP_SYS(brk), SCMP_SYS(madvise),
-        SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
-        SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-        SCMP_SYS(clock_gettime), SCMP_SYS(getrusage), SCMP_SYS(prlimit64),
-        SCMP_SYS(setrlimit), SCMP_SYS(getrlimit), SCMP_SYS(getpid),
-        SCMP_SYS(gettid), SCMP_SYS(sched_yield), SCMP_SYS(getrandom),
-        SCMP_SYS(tgkill), SCMP_SYS(newfstatat), SCMP_SYS(fstat)}) {
+  for (int call : {SCMP_SYS(read),          SCMP_SYS(write),
+                   SCMP_SYS(sendto),        SCMP_SYS(recvfrom),
+                   SCMP_SYS(poll),          SCMP_SYS(mmap),
+                   SCMP_SYS(munmap),        SCMP_SYS(mremap),
+                   SCMP_SYS(mprotect),      SCMP_SYS(brk),
+                   SCMP_SYS(madvise),       SCMP_SYS(futex),
+                   SCMP_SYS(exit),          SCMP_SYS(exit_group),
+                   SCMP_SYS(rt_sigreturn),  SCMP_SYS(rt_sigprocmask),
+                   SCMP_SYS(clock_gettime), SCMP_SYS(getrusage),
+                   SCMP_SYS(prlimit64),     SCMP_SYS(setrlimit),
+                   SCMP_SYS(getrlimit),     SCMP_SYS(getpid),
+                   SCMP_SYS(gettid),        SCMP_SYS(sched_yield),
+                   SCMP_SYS(getrandom),     SCMP_SYS(tgkill),
+                   SCMP_SYS(newfstatat),    SCMP_SYS(fstat)}) {
     seccomp_rule_add(filter, SCMP_ACT_ALLOW, call, 0);
   }
   bool loaded = seccomp_load(filter) == 0;
@@ -194,9 +197,8 @@ CompileSpec SpecFrom(const std::vector<std::string>& fields) {
   std::vector<std::string> names = SplitLines(fields[6]);
   std::vector<std::string> llvm_types = SplitLines(fields[7]);
   std::vector<std::string> c_types = SplitLines(fields[8]);
-  for (size_t i = 0; i < names.size() && i < llvm_types.size() &&
-                     i < c_types.size();
-       ++i) {
+  for (size_t i = 0;
+       i < names.size() && i < llvm_types.size() && i < c_types.size(); ++i) {
     spec.more_functions.push_back({names[i], {llvm_types[i], c_types[i]}});
   }
   spec.function = fields[0];
@@ -250,8 +252,8 @@ int RunCompileHelper(int fd, int opt_level, int64_t memory_mb,
     llvm::Error error =
         (*compiler_or_err)->Compile(request[5], SpecFrom(request), &object);
     Status status = ToStatus(std::move(error), "compiling");
-    std::string flags = std::string(object.init ? "i" : "") +
-                        (object.fini ? "f" : "");
+    std::string flags =
+        std::string(object.init ? "i" : "") + (object.fini ? "f" : "");
     if (!WriteFrame(fd, {std::to_string(static_cast<int>(status.code())),
                          status.message(), object.object, flags})) {
       return 0;
@@ -339,14 +341,14 @@ llvm::Error CompileHelper::Compile(llvm::StringRef bytes,
     more_c += signature.c + "\n";
   }
   int64_t deadline = NowMillis() + limits_.timeout_ms;
-  bool sent = WriteFrame(
-      fd_, {spec.function, spec.signature.llvm, spec.signature.c,
-            std::to_string(spec.max_global_bytes), offered, bytes.str(),
-            more_names, more_llvm, more_c});
+  bool sent =
+      WriteFrame(fd_, {spec.function, spec.signature.llvm, spec.signature.c,
+                       std::to_string(spec.max_global_bytes), offered,
+                       bytes.str(), more_names, more_llvm, more_c});
   std::vector<std::string> reply;
   bool timed_out = false;
-  bool answered = sent && ReadFrame(fd_, &reply, deadline, &timed_out) &&
-                  reply.size() == 4;
+  bool answered =
+      sent && ReadFrame(fd_, &reply, deadline, &timed_out) && reply.size() == 4;
 
   if (!answered) {
     std::string ending = Reap(timed_out);
@@ -363,9 +365,10 @@ llvm::Error CompileHelper::Compile(llvm::StringRef bytes,
           "upload (it attempted a forbidden system call); the file is "
           "malformed or hostile");
     }
-    return BadInputError("reading or compiling the upload crashed the "
-                         "compile helper (" +
-                         ending + "); the file is malformed or hostile");
+    return BadInputError(
+        "reading or compiling the upload crashed the "
+        "compile helper (" +
+        ending + "); the file is malformed or hostile");
   }
 
   // The helper exits after a fatal LLVM error or running out of memory.

@@ -24,7 +24,7 @@
 namespace ru {
 
 struct HelperLimits {
-  int64_t memory_mb = 1024;   // Address space of the helper.
+  int64_t memory_mb = 1024;    // Address space of the helper.
   int64_t timeout_ms = 10000;  // Wall clock and CPU time per upload.
 };
 

@@ -1,16 +1,16 @@
 #include "jit/engine.h"
 
+#include <set>
+
 #include "jit/initializer_lowering.h"
 #include "jit/offered_symbols.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
-#include <set>
-
-#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/JITLink/EHFrameSupport.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
-#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
 
 namespace ru {
 
@@ -47,8 +47,8 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
   std::set<std::string> offered_names;
   for (const auto& entry : host_symbols) offered_names.insert(entry.first);
   auto setup_process_symbols =
-      [offered_names](llvm::orc::LLJIT& jit)
-      -> llvm::Expected<llvm::orc::JITDylibSP> {
+      [offered_names](
+          llvm::orc::LLJIT& jit) -> llvm::Expected<llvm::orc::JITDylibSP> {
     auto& dylib = jit.getExecutionSession().createBareJITDylib("process");
     auto generator =
         llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
@@ -87,8 +87,7 @@ llvm::Expected<std::unique_ptr<Engine>> Engine::Create(
   }
   engine->stubs_ = stubs_builder();
 
-  auto host_or_err =
-      engine->jit_->getExecutionSession().createJITDylib("host");
+  auto host_or_err = engine->jit_->getExecutionSession().createJITDylib("host");
   if (!host_or_err) return host_or_err.takeError();
   engine->host_ = &*host_or_err;
   llvm::orc::SymbolMap symbols;
@@ -134,8 +133,7 @@ llvm::Expected<void*> Engine::AddStub(const std::string& name, void* initial) {
 }
 
 llvm::Error Engine::Retarget(const std::string& name, void* target) {
-  return stubs_->updatePointer(name,
-                               llvm::orc::ExecutorAddr::fromPtr(target));
+  return stubs_->updatePointer(name, llvm::orc::ExecutorAddr::fromPtr(target));
 }
 
 llvm::Expected<LoadedCode> Engine::Load(const CompiledObject& object,

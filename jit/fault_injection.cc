@@ -26,8 +26,7 @@ void ArmFaultPoint(const std::string& spec) {
 }
 
 void FaultPoint(const char* name) {
-  if (remaining.load(std::memory_order_relaxed) <= 0 ||
-      armed_name != name) {
+  if (remaining.load(std::memory_order_relaxed) <= 0 || armed_name != name) {
     return;
   }
   if (remaining.fetch_sub(1) == 1) ::kill(::getpid(), SIGKILL);

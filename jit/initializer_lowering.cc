@@ -30,8 +30,9 @@ bool LowerArray(llvm::Module& module, const char* array_name,
   }
   array->eraseFromParent();
   if (entries.empty()) return false;
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(
+      entries.begin(), entries.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
 
   llvm::LLVMContext& context = module.getContext();
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), false);
@@ -62,7 +63,8 @@ LoweredInitializers LowerInitializers(llvm::Module& module) {
         llvm::GlobalValue::ExternalLinkage, nullptr, kDsoHandle);
   }
   if (handle != nullptr && handle->isDeclaration()) {
-    handle->setInitializer(llvm::Constant::getNullValue(handle->getValueType()));
+    handle->setInitializer(
+        llvm::Constant::getNullValue(handle->getValueType()));
     handle->setLinkage(llvm::GlobalValue::ExternalLinkage);
     handle->setVisibility(llvm::GlobalValue::DefaultVisibility);
   }

@@ -7,9 +7,9 @@
 #include "jit/upload_reader.h"
 #include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/InlineAsm.h"
-#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -113,8 +113,8 @@ llvm::Error CheckAssembly(llvm::Module& module) {
 llvm::Error CheckIntrinsics(llvm::Module& module,
                             const ModuleRequirements& req) {
   std::string own_prefix =
-      "llvm." +
-      llvm::Triple::getArchTypePrefix(req.triple.getArch()).str() + ".";
+      "llvm." + llvm::Triple::getArchTypePrefix(req.triple.getArch()).str() +
+      ".";
   for (llvm::Function& function : module) {
     if (!function.getName().starts_with("llvm.")) continue;
     if (function.getIntrinsicID() == llvm::Intrinsic::not_intrinsic) {
@@ -124,9 +124,9 @@ llvm::Error CheckIntrinsics(llvm::Module& module,
     }
     if (function.isTargetIntrinsic() &&
         !function.getName().starts_with(own_prefix)) {
-      return UnprocessableError(
-          "the module uses " + function.getName().str() +
-          ", an intrinsic of another target than " + req.triple.str());
+      return UnprocessableError("the module uses " + function.getName().str() +
+                                ", an intrinsic of another target than " +
+                                req.triple.str());
     }
   }
   return llvm::Error::success();
@@ -137,8 +137,7 @@ llvm::Error CheckFunction(llvm::Module& module, const std::string& name,
   llvm::Function* function = module.getFunction(name);
   if (function == nullptr || function->isDeclaration()) {
     return UnprocessableError("the module does not define " + name +
-                              "; expected " + name + " of type " +
-                              signature.c);
+                              "; expected " + name + " of type " + signature.c);
   }
   if (function->hasLocalLinkage()) {
     return UnprocessableError("the module defines " + name +
@@ -146,9 +145,9 @@ llvm::Error CheckFunction(llvm::Module& module, const std::string& name,
   }
   std::string found = DescribeLLVMType(function->getFunctionType());
   if (found != signature.llvm) {
-    return UnprocessableError(
-        name + " has the wrong type: expected " + signature.c + ", found " +
-        DescribeCType(function->getFunctionType()));
+    return UnprocessableError(name + " has the wrong type: expected " +
+                              signature.c + ", found " +
+                              DescribeCType(function->getFunctionType()));
   }
   return llvm::Error::success();
 }
@@ -185,8 +184,7 @@ llvm::Error CheckGlobals(llvm::Module& module, const ModuleRequirements& req) {
       return UnprocessableError(
           "global variable " + SanitizeForClient(global.getName(), 80) +
           " brings the module's globals to " + std::to_string(total) +
-          " bytes, over the limit of " +
-          std::to_string(req.max_global_bytes));
+          " bytes, over the limit of " + std::to_string(req.max_global_bytes));
     }
   }
   return llvm::Error::success();

@@ -33,8 +33,7 @@ const ru_args* CheckedArgs(const ru_args* args, const char* call) {
   const ru_args* current = current_frame.args;
   if (current == nullptr || args == current) return current;
   if (current_frame.out != nullptr) {
-    current_frame.out->Misuse(call,
-                              "was given a pointer that is not the args");
+    current_frame.out->Misuse(call, "was given a pointer that is not the args");
   }
   return nullptr;
 }
@@ -250,8 +249,9 @@ void ru_json_end_object(ru_json* out) {
     return;
   }
   if (!out->key_due) {
-    out->Misuse("ru_json_end_object", "closed an object after a key with "
-                                      "no value");
+    out->Misuse("ru_json_end_object",
+                "closed an object after a key with "
+                "no value");
     return;
   }
   out->writer.EndObject();

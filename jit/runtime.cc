@@ -8,11 +8,11 @@
 
 #include "jit/call_guard.h"
 #include "jit/compile_helper.h"
-#include "jit/static_destructors.h"
-#include "jit/trial_run.h"
 #include "jit/fault_injection.h"
 #include "jit/offered_symbols.h"
 #include "jit/runtime_impl.h"
+#include "jit/static_destructors.h"
+#include "jit/trial_run.h"
 #include "jit/updateable.h"
 #include "jit/upload_error.h"
 #include "jit/upload_reader.h"
@@ -101,9 +101,9 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   status = AddSlot("foobar", kEndpointSignature, true,
                    reinterpret_cast<void*>(&BuiltinFoobar), &added);
   if (!status.ok()) return status;
-  status = AddSlot("function_for_foobar_to_call", kValueSignature, false,
-                   reinterpret_cast<void*>(&BuiltinFunctionForFoobarToCall),
-                   &added);
+  status =
+      AddSlot("function_for_foobar_to_call", kValueSignature, false,
+              reinterpret_cast<void*>(&BuiltinFunctionForFoobarToCall), &added);
   if (!status.ok()) return status;
 
   // Functions created by uploads first, so that any restored version can
@@ -176,8 +176,8 @@ void Runtime::Impl::Restore(Slot& slot, const StoredFunction& stored,
 }
 
 Status Runtime::Impl::AddSlot(const std::string& name,
-                              const FunctionSignature& signature,
-                              bool endpoint, void* builtin, Slot** added) {
+                              const FunctionSignature& signature, bool endpoint,
+                              void* builtin, Slot** added) {
   auto slot = std::make_unique<Slot>();
   slot->name = name;
   slot->signature = signature;
@@ -193,8 +193,8 @@ Status Runtime::Impl::AddSlot(const std::string& name,
 
   // Publish a new index with the slot in it.
   const SlotIndex* current = index_.load(std::memory_order_acquire);
-  auto index = std::make_unique<SlotIndex>(current != nullptr ? *current
-                                                              : SlotIndex());
+  auto index =
+      std::make_unique<SlotIndex>(current != nullptr ? *current : SlotIndex());
   (*index)[name] = slot.get();
   index_.store(index.get(), std::memory_order_release);
   indexes_.push_back(std::move(index));

@@ -113,8 +113,8 @@ struct FunctionInfo {
   std::string name;
   std::string type;  // As C spells it.
   bool endpoint = false;
-  bool removed = false;  // Created by an upload and removed since.
-  int live_version = 0;  // 0: the built-in version.
+  bool removed = false;               // Created by an upload and removed since.
+  int live_version = 0;               // 0: the built-in version.
   std::vector<VersionInfo> versions;  // Newest first.
 };
 

@@ -7,12 +7,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <string_view>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jit/call_recorder.h"

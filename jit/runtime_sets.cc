@@ -40,8 +40,7 @@ std::string Join(const std::vector<std::pair<Slot*, int>>& versions) {
 
 void Runtime::Impl::PublishTable(
     const std::vector<std::pair<Slot*, int>>& changes) {
-  const LiveTable* current =
-      current_live_table.load(std::memory_order_acquire);
+  const LiveTable* current = current_live_table.load(std::memory_order_acquire);
   auto table = std::make_unique<LiveTable>();
   table->targets.resize(slots_by_index_.size(), nullptr);
   for (size_t i = 0; i < slots_by_index_.size(); ++i) {
@@ -91,7 +90,7 @@ Status Runtime::Impl::EnsureTrampoline(Slot& slot) {
 }
 
 std::vector<std::pair<Slot*, int>> Runtime::Impl::UndoSet(const Slot& slot,
-                                                           int number) {
+                                                          int number) {
   std::vector<std::pair<Slot*, int>> changes;
   int live = slot.live.load(std::memory_order_relaxed);
   if (live == 0) return changes;
@@ -164,11 +163,11 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
   // New functions get the next slot indexes, in the order created below.
   uint64_t next_index = slots_by_index_.size();
   for (size_t i = 0; i < names.size(); ++i) {
-    int number =
-        slots[i] != nullptr ? static_cast<int>(slots[i]->versions.size()) + 1
-                            : 1;
-    uint64_t tag = slots[i] != nullptr ? Tag(*slots[i], number)
-                                       : (next_index++ << 32) | 1;
+    int number = slots[i] != nullptr
+                     ? static_cast<int>(slots[i]->versions.size()) + 1
+                     : 1;
+    uint64_t tag =
+        slots[i] != nullptr ? Tag(*slots[i], number) : (next_index++ << 32) | 1;
     auto code_or_err = engine_->Load(object, names[i], tag);
     if (!code_or_err) {
       unload_all();
@@ -176,8 +175,8 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
     }
     loaded.push_back(*code_or_err);
     if (request.probe && (slots[i] == nullptr || slots[i]->endpoint)) {
-      Status trial = TrialRun(code_or_err->address, true,
-                              request.probe_params, options_.probe_timeout_ms);
+      Status trial = TrialRun(code_or_err->address, true, request.probe_params,
+                              options_.probe_timeout_ms);
       if (!trial.ok()) {
         unload_all();
         return Status::Unprocessable(names[i] + ": " + trial.message());
@@ -188,9 +187,8 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
   result->function = names[0];
   result->sha256 = Sha256Hex(request.bytes);
   result->dry_run = request.dry_run;
-  result->version = slots[0] != nullptr
-                        ? static_cast<int>(slots[0]->versions.size()) + 1
-                        : 1;
+  result->version =
+      slots[0] != nullptr ? static_cast<int>(slots[0]->versions.size()) + 1 : 1;
   result->compile_ms = MillisecondsSince(start);
   if (request.dry_run) {
     unload_all();

@@ -30,8 +30,7 @@ void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
   }
 }
 
-llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot,
-                                                  int number,
+llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot, int number,
                                                   std::string_view bytes) {
   CompileSpec spec;
   spec.function = slot.name;
@@ -97,8 +96,7 @@ void Runtime::Impl::EvictBeyondLimit(Slot& slot) {
   }
 }
 
-Status Runtime::Impl::EnsureResident(Slot& slot, int number,
-                                     bool* recompiled) {
+Status Runtime::Impl::EnsureResident(Slot& slot, int number, bool* recompiled) {
   *recompiled = false;
   if (number == 0) return Status::Ok();
   if (slot.versions[number - 1].code.dylib == nullptr) {
@@ -239,8 +237,8 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   }
   if (reviving) slot->removed.store(false);
   status = store_->AddVersion(
-      slot->name, record, std::string(request.bytes.data(),
-                                       request.bytes.size()));
+      slot->name, record,
+      std::string(request.bytes.data(), request.bytes.size()));
   if (!status.ok()) {
     UnloadLocked(*code_or_err);
     return status;
@@ -280,7 +278,8 @@ Status Runtime::Impl::Rollback(const std::string& function, int version,
   }
   if (target > 0 && slot->versions[target - 1].record.sha256.empty()) {
     return Status::Conflict("version " + std::to_string(target) + " of " +
-                            slot->name + " is missing from the state "
+                            slot->name +
+                            " is missing from the state "
                             "directory");
   }
 

@@ -60,8 +60,7 @@ Status TrialRun(void* address, bool endpoint, const QueryParams& params,
       kill(child, SIGKILL);
       waitpid(child, &status, 0);
       return Status::Unprocessable(
-          "the trial run did not finish within " +
-          std::to_string(timeout_ms) +
+          "the trial run did not finish within " + std::to_string(timeout_ms) +
           " ms; pass ?probe= with parameters it handles, or ?probe=off");
     }
     usleep(200);

@@ -101,8 +101,8 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ReadUpload(
       return BadInputError("the bitcode was written by " + producer +
                            ", newer than this server's LLVM " +
                            std::to_string(ours) + "; compile it with clang-" +
-                           std::to_string(ours) + " (reader: " +
-                           SanitizeForClient(reason, 200) + ")");
+                           std::to_string(ours) +
+                           " (reader: " + SanitizeForClient(reason, 200) + ")");
     }
     return BadInputError("unreadable or truncated bitcode: " +
                          SanitizeForClient(reason));

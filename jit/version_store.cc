@@ -243,13 +243,12 @@ Status VersionStore::LoadFunction(const std::string& name) {
   std::vector<std::string> files = ListDir(dir);
   for (const std::string& file : files) {
     // Leftovers of a write that never completed.
-    bool temporary = file.size() > 4 &&
-                     file.compare(file.size() - 4, 4, ".tmp") == 0;
+    bool temporary =
+        file.size() > 4 && file.compare(file.size() - 4, 4, ".tmp") == 0;
     int bc_number = NumberOf(file, ".bc");
     bool orphan = bc_number > 0 &&
                   std::find(files.begin(), files.end(),
-                            std::to_string(bc_number) + ".meta") ==
-                      files.end();
+                            std::to_string(bc_number) + ".meta") == files.end();
     if (temporary || orphan) {
       ::unlink((dir + "/" + file).c_str());
       continue;
@@ -290,8 +289,8 @@ Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
   if (fd < 0) return ErrnoStatus("cannot create " + temporary);
   size_t written = 0;
   while (written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written,
-                        contents.size() - written);
+    ssize_t n =
+        ::write(fd, contents.data() + written, contents.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
       Status status = ErrnoStatus("cannot write " + temporary);
@@ -306,9 +305,8 @@ Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
     return status;
   }
   ::close(fd);
-  std::string kind = name.substr(name.find('.') == std::string::npos
-                                     ? 0
-                                     : name.find('.') + 1);
+  std::string kind =
+      name.substr(name.find('.') == std::string::npos ? 0 : name.find('.') + 1);
   FaultPoint(("store.written." + kind).c_str());
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     return ErrnoStatus("cannot rename " + temporary);
@@ -326,8 +324,8 @@ Status VersionStore::AddVersion(const std::string& function,
   std::string number = std::to_string(record.number);
   // The bytes first: the metadata is what makes the version exist.
   if (status.ok()) status = WriteFile(dir, number + ".bc", bytes);
-  if (status.ok()) status = WriteFile(dir, number + ".meta",
-                                      EncodeRecord(record));
+  if (status.ok())
+    status = WriteFile(dir, number + ".meta", EncodeRecord(record));
   if (!status.ok()) return status;
   StoredFunction& stored = functions_[function];
   stored.name = function;
@@ -337,9 +335,9 @@ Status VersionStore::AddVersion(const std::string& function,
 
 Status VersionStore::UpdateRecord(const std::string& function,
                                   const VersionRecord& record) {
-  Status status = WriteFile(FunctionDir(function),
-                            std::to_string(record.number) + ".meta",
-                            EncodeRecord(record));
+  Status status =
+      WriteFile(FunctionDir(function), std::to_string(record.number) + ".meta",
+                EncodeRecord(record));
   if (!status.ok()) return status;
   for (VersionRecord& stored : functions_[function].versions) {
     if (stored.number == record.number) stored = record;
@@ -376,8 +374,8 @@ Status VersionStore::SetFunctionState(const std::string& function,
 
 Status VersionStore::ReadBytes(const std::string& function, int number,
                                std::string* bytes) const {
-  std::string path = FunctionDir(function) + "/" + std::to_string(number) +
-                     ".bc";
+  std::string path =
+      FunctionDir(function) + "/" + std::to_string(number) + ".bc";
   if (!ReadWholeFile(path, bytes)) return ErrnoStatus("cannot read " + path);
   return Status::Ok();
 }

@@ -77,8 +77,7 @@ class VersionStore {
                     const std::string& bytes);
 
   // Rewrites the metadata of an existing version (to mark a fault).
-  Status UpdateRecord(const std::string& function,
-                      const VersionRecord& record);
+  Status UpdateRecord(const std::string& function, const VersionRecord& record);
 
   // Makes `number` the live version of `function`, durably.
   Status SetLive(const std::string& function, int number);

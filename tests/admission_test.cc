@@ -5,11 +5,10 @@
 // the previous answer is still served.
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"

@@ -215,8 +215,8 @@ TEST_F(ContainmentTest, ResidentCodeStaysBoundedOverManyUpdates) {
   Start({"--sync_writes=false", "--resident_versions=4"});
   uint64_t after_100 = 0;
   for (int i = 1; i <= 2000; ++i) {
-    HttpResult result = HttpPost(server_->Url("/update_endpoint?probe=off"),
-                                 ConstantModule(i));
+    HttpResult result =
+        HttpPost(server_->Url("/update_endpoint?probe=off"), ConstantModule(i));
     ASSERT_EQ(result.status, 200) << result.body;
     if (i == 100) {
       usleep(200 * 1000);  // Let the reclaimer catch up.

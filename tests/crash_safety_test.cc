@@ -24,9 +24,9 @@ struct Step {
 
 // Versions are numbered by first upload: string 1, loop 2, two_values 3.
 const std::vector<Step> kSteps = {
-    {false, "string.bc", 1},     {false, "loop.bc", 2},
-    {true, "", 1},               {false, "two_values.bc", 3},
-    {false, "loop.bc", 2},       {true, "", 1},
+    {false, "string.bc", 1}, {false, "loop.bc", 2},
+    {true, "", 1},           {false, "two_values.bc", 3},
+    {false, "loop.bc", 2},   {true, "", 1},
     {true, "", 3},
 };
 
@@ -62,8 +62,8 @@ TEST_P(CrashSafetyTest, RestartFindsAnAllowedLiveVersion) {
         acknowledged = step.version;
         continue;
       }
-      ASSERT_EQ(result.status, 0) << "only a dead server may fail a step: "
-                                  << result.body;
+      ASSERT_EQ(result.status, 0)
+          << "only a dead server may fail a step: " << result.body;
       in_flight = step.version;
       break;
     }

@@ -3,10 +3,10 @@
 // even while sets are switched and rolled back under them; a rollback of
 // one member undoes the set; the switch survives a crash half-way.
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "rapidjson/document.h"
 #include "tests/support/http_client.h"
@@ -66,7 +66,8 @@ TEST_F(FunctionSetsTest, AllCheckedFirstOrNoneChanges) {
   EXPECT_EQ(missing.status, 422);
   EXPECT_NE(missing.body.find("does not define pair_c"), std::string::npos)
       << missing.body;
-  HttpResult wrong = Upload("two_values.bc", "?function=foobar&function=pair_a");
+  HttpResult wrong =
+      Upload("two_values.bc", "?function=foobar&function=pair_a");
   EXPECT_EQ(wrong.status, 422) << wrong.body;
   HttpResult twice = Upload("pair_two.bc", "?function=pair_a&function=pair_a");
   EXPECT_EQ(twice.status, 400) << twice.body;
@@ -113,8 +114,7 @@ TEST_F(FunctionSetsTest, SwitchedAndRolledBackUnderLoadNeverMix) {
   }
   for (int i = 0; i < 40; ++i) {
     if (i % 4 == 3) {
-      HttpResult back =
-          HttpPost(server_->Url("/rollback?function=pair_a"), "");
+      HttpResult back = HttpPost(server_->Url("/rollback?function=pair_a"), "");
       EXPECT_EQ(back.status, 200) << back.body;
     } else {
       HttpResult set = Upload(i % 2 == 0 ? "pair_two.bc" : "pair_one.bc", kSet);

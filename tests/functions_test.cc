@@ -17,8 +17,7 @@ class FunctionsTest : public ::testing::Test {
   void SetUp() override { StartServer(); }
 
   void StartServer() {
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{},
-                                              dir_);
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir_);
     std::string error;
     ASSERT_TRUE(server_->Start(&error)) << error;
     dir_ = server_->dir();
@@ -53,8 +52,7 @@ TEST_F(FunctionsTest, NewRouteAppearsSurvivesRestartIsRemovedAndComesBack) {
   EXPECT_EQ(Get("/fn/greet?name=Bo").body, "\"hello, Bo\"")
       << "the function and its route survive a restart";
 
-  HttpResult removed =
-      HttpRequest("DELETE", server_->Url("/fn/greet"), "", {});
+  HttpResult removed = HttpRequest("DELETE", server_->Url("/fn/greet"), "", {});
   ASSERT_EQ(removed.status, 200) << removed.body;
   EXPECT_EQ(Get("/fn/greet").status, 404) << "the route is gone";
   ASSERT_EQ(server_->Stop(SIGTERM), 0);
@@ -99,8 +97,7 @@ TEST_F(FunctionsTest, Errors) {
             "not a valid function name"},
            {"POST", "/update_endpoint?function=9lives", greet, 400,
             "not a valid function name"},
-           {"POST", "/update_endpoint?function=strlen", greet, 409,
-            "offers"},
+           {"POST", "/update_endpoint?function=strlen", greet, 409, "offers"},
            {"POST", "/update_endpoint?function=other", greet, 422,
             "does not define other"},
            {"DELETE", "/fn/nothing", "", 404, "unknown function"},
@@ -114,8 +111,8 @@ TEST_F(FunctionsTest, Errors) {
     EXPECT_NE(result.body.find(c.says), std::string::npos)
         << c.path << ": " << result.body;
   }
-  HttpResult unauthorized = HttpRequest("DELETE", server_->Url("/fn/foobar"),
-                                        "", {"Authorization:"});
+  HttpResult unauthorized =
+      HttpRequest("DELETE", server_->Url("/fn/foobar"), "", {"Authorization:"});
   EXPECT_EQ(unauthorized.status, 401);
   rapidjson::Document doc;
   doc.Parse(Get("/versions").body.c_str());

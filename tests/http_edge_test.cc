@@ -127,7 +127,7 @@ TEST_F(HttpEdgeTest, DeclaredLengthOverTheLimitIs413BeforeTheBody) {
     RawConnection connection(server_->port());
     ASSERT_TRUE(
         connection.Send("POST /update_endpoint HTTP/1.1\r\nHost: test\r\n"
-      "Authorization: Bearer ru-test-token\r\n" +
+                        "Authorization: Bearer ru-test-token\r\n" +
                         expect + "Content-Length: 2097152\r\n\r\n"));
     RawResponse response;
     ASSERT_TRUE(connection.ReadResponse(&response))
@@ -151,7 +151,7 @@ TEST_F(HttpEdgeTest, ChunkedBodyOverTheLimitIs413) {
   RawConnection connection(server_->port());
   ASSERT_TRUE(
       connection.Send("POST /update_endpoint HTTP/1.1\r\nHost: test\r\n"
-      "Authorization: Bearer ru-test-token\r\n"
+                      "Authorization: Bearer ru-test-token\r\n"
                       "Transfer-Encoding: chunked\r\n\r\n200000\r\n"));
   RawResponse response;
   ASSERT_TRUE(connection.ReadResponse(&response));
@@ -163,7 +163,7 @@ TEST_F(HttpEdgeTest, ChunkedUploadIsAccepted) {
   RawConnection connection(server_->port());
   ASSERT_TRUE(
       connection.Send("POST /update_endpoint HTTP/1.1\r\nHost: test\r\n"
-      "Authorization: Bearer ru-test-token\r\n"
+                      "Authorization: Bearer ru-test-token\r\n"
                       "Transfer-Encoding: chunked\r\n\r\n" +
                       Chunked(ReadFile(SamplePath("string.ll")), 100)));
   RawResponse response;
@@ -196,7 +196,7 @@ TEST_F(HttpEdgeTest, DribbledChunkedUploadWithExpectGetsOneContinue) {
   RawConnection connection(server_->port());
   ASSERT_TRUE(
       connection.Send("POST /update_endpoint HTTP/1.1\r\nHost: test\r\n"
-      "Authorization: Bearer ru-test-token\r\n"
+                      "Authorization: Bearer ru-test-token\r\n"
                       "Transfer-Encoding: chunked\r\n"
                       "Expect: 100-continue\r\n\r\n"));
   RawResponse response;
@@ -377,7 +377,7 @@ TEST_F(HttpEdgeTest, RequestNotCompleteInTimeIs408) {
   for (const std::string partial :
        {std::string("GET / HTTP/1.1\r\nHost: test\r\n"),
         std::string("POST /update_endpoint HTTP/1.1\r\nHost: test\r\n"
-      "Authorization: Bearer ru-test-token\r\n"
+                    "Authorization: Bearer ru-test-token\r\n"
                     "Content-Length: 100\r\n\r\nonly part")}) {
     RawConnection connection(server_->port());
     ASSERT_TRUE(connection.Send(partial));

@@ -36,8 +36,7 @@ TEST(RequestReaderTest, ReadsARequestWithABody) {
 
 TEST(RequestReaderTest, DribbledBytesGiveTheSameRequest) {
   RequestReader reader(SmallLimits());
-  std::string bytes =
-      "POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+  std::string bytes = "POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
   HttpRequest request;
   for (size_t i = 0; i + 1 < bytes.size(); ++i) {
     reader.Append(&bytes[i], 1);
@@ -56,7 +55,8 @@ TEST(RequestReaderTest, PipelinedRequestsAreAllReturned) {
   reader.Append(bytes.data(), bytes.size());
   std::vector<std::string> paths;
   HttpRequest request;
-  while (reader.Next(&request) == Event::kRequest) paths.push_back(request.path);
+  while (reader.Next(&request) == Event::kRequest)
+    paths.push_back(request.path);
   EXPECT_EQ(paths, (std::vector<std::string>{"/a", "/b", "/c", "/d"}));
 }
 

@@ -1,13 +1,13 @@
 // The functions of updateable.h, called as uploaded code would call them,
 // including every kind of misuse the header promises to survive.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "jit/call_frame.h"
 #include "jit/updateable.h"
@@ -30,8 +30,7 @@ ru::CallResult RunAsUpload(Body body, Params params = {}) {
 }
 
 void ExpectMisuse(const ru::CallResult& result, const std::string& part) {
-  EXPECT_FALSE(result.ok) << "misuse must not produce a body: "
-                          << result.body;
+  EXPECT_FALSE(result.ok) << "misuse must not produce a body: " << result.body;
   EXPECT_NE(result.error.find(part), std::string::npos)
       << "the error should say what was wrong; got: " << result.error;
 }
@@ -144,8 +143,7 @@ TEST(ResultApiTest, NanAndInfinityAreMisuse) {
                }),
                "NaN");
   ExpectMisuse(RunAsUpload([](const ru_args*, ru_json* out) {
-                 ru_json_double(out,
-                                std::numeric_limits<double>::infinity());
+                 ru_json_double(out, std::numeric_limits<double>::infinity());
                  return 0;
                }),
                "infinity");

@@ -52,8 +52,8 @@ class RuntimeTest : public ::testing::Test {
   // Calls foobar; returns the body, or "error: ..." when the call failed.
   std::string Call(QueryParams params = {}) {
     EndpointResult result;
-    Status status = runtime_->CallEndpoint("foobar", std::move(params),
-                                           &result);
+    Status status =
+        runtime_->CallEndpoint("foobar", std::move(params), &result);
     EXPECT_TRUE(status.ok()) << status.message();
     return result.outcome == EndpointResult::Outcome::kOk
                ? result.body
@@ -64,9 +64,7 @@ class RuntimeTest : public ::testing::Test {
   std::unique_ptr<Runtime> runtime_;
 };
 
-TEST_F(RuntimeTest, BuiltinFoobarAnswersNull) {
-  EXPECT_EQ(Call(), "null");
-}
+TEST_F(RuntimeTest, BuiltinFoobarAnswersNull) { EXPECT_EQ(Call(), "null"); }
 
 TEST_F(RuntimeTest, UploadChangesTheAnswer) {
   ASSERT_TRUE(Upload("cube_diff.bc").ok());
@@ -136,9 +134,9 @@ TEST_F(RuntimeTest, RejectedUploadsKeepTheLiveVersion) {
 TEST_F(RuntimeTest, UnreadableBytesAreBadInput) {
   UpdateResult result;
   std::string bitcode = ReadFile(SamplePath("string.bc"));
-  for (const std::string& bytes :
-       {std::string(), std::string("hello world"),
-        bitcode.substr(0, bitcode.size() / 2), std::string("\x01\x02\xff", 3)}) {
+  for (const std::string& bytes : {std::string(), std::string("hello world"),
+                                   bitcode.substr(0, bitcode.size() / 2),
+                                   std::string("\x01\x02\xff", 3)}) {
     Status status = UpdateWith("foobar", bytes, &result);
     EXPECT_EQ(status.code(), Status::Code::kBadInput) << status.message();
   }

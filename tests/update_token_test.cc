@@ -1,12 +1,12 @@
 // Who may update: the bearer token on every state-changing route, where
 // the token comes from, and what a refusal says (nothing about the token).
 
+#include "http/update_token.h"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
-#include "http/update_token.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 

@@ -40,8 +40,7 @@ ru::Runtime* FuzzedRuntime() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ru::Runtime* runtime = FuzzedRuntime();
   ru::UpdateRequest request;
-  request.bytes =
-      std::string_view(reinterpret_cast<const char*>(data), size);
+  request.bytes = std::string_view(reinterpret_cast<const char*>(data), size);
   ru::UpdateResult result;
   runtime->Update(request, &result);
 

@@ -9,10 +9,10 @@
 namespace ru_test {
 
 struct HttpResult {
-  long status = 0;    // 0 when no response arrived.
+  long status = 0;  // 0 when no response arrived.
   std::string body;
   std::string headers;  // The raw response headers.
-  std::string error;  // libcurl's message when the transfer failed.
+  std::string error;    // libcurl's message when the transfer failed.
   double seconds = 0;
 };
 
