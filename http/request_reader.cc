@@ -136,14 +136,7 @@ RequestReader::Event RequestReader::Next(HttpRequest* request) {
         break;
       }
       case State::kBody: {
-        size_t take = std::min(body_remaining_, buffer_.size() - pos_);
-        current_.body.append(buffer_, pos_, take);
-        pos_ += take;
-        body_remaining_ -= take;
-        if (body_remaining_ > 0) {
-          Compact();
-          return Event::kNeedMore;
-        }
+        if (!TakeBody()) return Event::kNeedMore;
         state_ = State::kHead;
         *request = std::move(current_);
         current_ = HttpRequest();
@@ -289,17 +282,20 @@ RequestReader::Event RequestReader::ParseHead(size_t head_end, size_t next) {
   return Event::kNeedMore;
 }
 
+bool RequestReader::TakeBody() {
+  size_t take = std::min(body_remaining_, buffer_.size() - pos_);
+  current_.body.append(buffer_, pos_, take);
+  pos_ += take;
+  body_remaining_ -= take;
+  if (body_remaining_ == 0) return true;
+  Compact();
+  return false;
+}
+
 RequestReader::Event RequestReader::ReadChunked() {
   for (;;) {
     if (state_ == State::kChunkData) {
-      size_t take = std::min(body_remaining_, buffer_.size() - pos_);
-      current_.body.append(buffer_, pos_, take);
-      pos_ += take;
-      body_remaining_ -= take;
-      if (body_remaining_ > 0) {
-        Compact();
-        return Event::kNeedMore;
-      }
+      if (!TakeBody()) return Event::kNeedMore;
       // The chunk's data ends with its own line break.
       size_t newline = LineEnd(buffer_, pos_);
       if (newline == std::string::npos) {

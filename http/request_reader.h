@@ -72,6 +72,9 @@ class RequestReader {
   Event Fail(int status, std::string message);
   Event ParseHead(size_t head_end, size_t next);
   Event ReadChunked();
+  // Moves up to body_remaining_ buffered bytes into the body; true once
+  // none remain.
+  bool TakeBody();
   void Compact();
 
   Limits limits_;
