@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
   runtime_options.auto_rollback = FLAGS_auto_rollback;
   runtime_options.report_warning = &LogRuntimeWarning;
   runtime_options.compile_in_process = FLAGS_compile_in_process;
+  runtime_options.helper_executable = "/proc/self/exe";
   runtime_options.helper_memory_mb = FLAGS_helper_memory_mb;
   runtime_options.helper_timeout_ms = FLAGS_helper_timeout_ms;
   runtime_options.probe_timeout_ms = FLAGS_probe_timeout_ms;

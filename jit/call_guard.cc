@@ -53,11 +53,15 @@ struct ThreadGuard {
   void* alt_stack = nullptr;
 
   // Shared with the watchdog.
-  std::atomic<int64_t> call_start{0};  // 0: not in a call.
+  // Written only by the owning thread: a call's number, and whether it is
+  // in one. The watchdog times calls itself, so a call costs no clock read.
+  std::atomic<bool> in_call{false};
   std::atomic<uint64_t> call_id{0};
   std::atomic<uint64_t> timeout_for_call{0};
   std::atomic<uint64_t> refused_call{0};
   uint64_t reported_call = 0;  // Watchdog only.
+  uint64_t watched_call = 0;   // Watchdog only: the call it is timing,
+  int64_t watched_since = 0;   // and when it first saw it.
 };
 
 const CodeMap* code_map = nullptr;
@@ -184,9 +188,19 @@ void RunWatchdog() {
     int64_t now = NowNanos();
     std::lock_guard<std::mutex> lock(threads_mutex);
     for (ThreadGuard* guard : *threads) {
-      int64_t start = guard->call_start.load(std::memory_order_acquire);
-      if (start == 0 || now - start < timeout_nanos) continue;
+      // A call is timed from the first tick that sees it, so the limit is
+      // exceeded by up to one period before it is enforced.
+      if (!guard->in_call.load(std::memory_order_acquire)) {
+        guard->watched_call = 0;
+        continue;
+      }
       uint64_t call = guard->call_id.load(std::memory_order_relaxed);
+      if (call != guard->watched_call) {
+        guard->watched_call = call;
+        guard->watched_since = now;
+        continue;
+      }
+      if (now - guard->watched_since < timeout_nanos) continue;
       guard->timeout_for_call.store(call, std::memory_order_relaxed);
       pthread_kill(guard->thread, TimeoutSignal());
       if (guard->refused_call.load(std::memory_order_relaxed) == call &&
@@ -245,10 +259,12 @@ namespace {
 // Runs `call(context)` under the guard of this thread.
 int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
   ThreadGuard* guard = CurrentGuard();
-  guard->call_id.fetch_add(1, std::memory_order_relaxed);
+  // Only this thread writes call_id: no read-modify-write needed.
+  guard->call_id.store(guard->call_id.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
   guard->jump_kind = 0;
   guard->stack_overflow = false;
-  guard->call_start.store(NowNanos(), std::memory_order_release);
+  guard->in_call.store(true, std::memory_order_release);
   volatile int result = -1;
 
   if (sigsetjmp(guard->env, 0) == 0) {
@@ -275,7 +291,7 @@ int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
     result = -1;
   }
   guard->reading_upload_memory = 0;
-  guard->call_start.store(0, std::memory_order_release);
+  guard->in_call.store(false, std::memory_order_release);
   return result;
 }
 

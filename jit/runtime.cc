@@ -71,6 +71,10 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
     }
     compiler_ = std::move(*compiler_or_err);
   } else {
+    if (options_.helper_executable.empty()) {
+      return Status::Internal(
+          "no compile helper binary given (RuntimeOptions::helper_executable)");
+    }
     HelperLimits limits;
     limits.memory_mb = options_.helper_memory_mb;
     limits.timeout_ms = options_.helper_timeout_ms;

@@ -53,8 +53,10 @@ struct RuntimeOptions {
   // Compile uploads in the server process instead of the sandboxed
   // compile helper: faster, for operators who trust every upload.
   bool compile_in_process = false;
-  // The server's own binary, started as the compile helper.
-  std::string helper_executable = "/proc/self/exe";
+  // The server's binary, started as the compile helper (it must handle
+  // --compile_helper_fd). Required unless compile_in_process: a program
+  // that embeds the runtime is not the server binary.
+  std::string helper_executable;
   int64_t helper_memory_mb = 1024;
   int64_t helper_timeout_ms = 10000;
   // Time limit of the trial run of a new version.

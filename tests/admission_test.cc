@@ -163,6 +163,16 @@ TEST_F(AdmissionTest, CompileHelperRunsSandboxedWithLimits) {
       << ReadProc(helper, "limits");
 }
 
+TEST_F(AdmissionTest, LargeFunctionCompilesInsideTheSandbox) {
+  // Compiling a larger module makes qsort and LLVM ask the kernel for the
+  // memory size and processor count; the sandbox once killed the helper
+  // for that, refusing valid uploads as hostile.
+  Start();
+  HttpResult result =
+      Upload(ReadFile(SamplePath("big_function.bc")), "?probe=off");
+  EXPECT_EQ(result.status, 200) << result.body;
+}
+
 TEST_F(AdmissionTest, CompilingInProcessWorksForTrustedUploads) {
   Start({"--compile_in_process"});
   ExpectRefused("system()", ReadFile(SamplePath("uses_system.bc")), 422,
