@@ -174,9 +174,15 @@ void LimitCpuFromNow(int64_t timeout_ms) {
   rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   rlim_t used = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1;
+  // Only the soft limit moves (SIGXCPU): raising a hard limit needs a
+  // privilege the helper may not have, and a hard limit lowered once
+  // would end it after that much CPU time in all, however many uploads.
   rlimit limit;
+  getrlimit(RLIMIT_CPU, &limit);
   limit.rlim_cur = used + (timeout_ms + 999) / 1000;
-  limit.rlim_max = limit.rlim_cur + 1;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+  }
   setrlimit(RLIMIT_CPU, &limit);
 }
 
