@@ -65,6 +65,8 @@ struct ThreadGuard {
 };
 
 const CodeMap* code_map = nullptr;
+// The handlers installed before ours, by signal number.
+struct sigaction previous_actions[NSIG];
 int64_t timeout_nanos = 0;
 void (*unsafe_reporter)(const char*) = nullptr;
 
@@ -152,6 +154,20 @@ void OnFault(int signal, siginfo_t* info, void* context) {
   }
   // Not a fault of uploaded code: the default action ends the process
   // when the faulting instruction runs again.
+  // Not a fault of uploaded code: whoever handled it before us (a
+  // crash reporter, a fuzzer) gets it, else the default action ends the
+  // process when the faulting instruction runs again.
+  const struct sigaction& previous = previous_actions[signal];
+  if ((previous.sa_flags & SA_SIGINFO) != 0 &&
+      previous.sa_sigaction != nullptr) {
+    previous.sa_sigaction(signal, info, context);
+    return;
+  }
+  if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN &&
+      previous.sa_handler != nullptr) {
+    previous.sa_handler(signal);
+    return;
+  }
   struct sigaction fallback = {};
   fallback.sa_handler = SIG_DFL;
   sigaction(signal, &fallback, nullptr);
@@ -241,9 +257,11 @@ void InstallCallGuard(const CodeMap* map, int64_t timeout_ms) {
   // signal mask, so the signal must not stay blocked.
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&action.sa_mask);
+  static bool saved = false;
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
-    sigaction(signal, &action, nullptr);
+    sigaction(signal, &action, saved ? nullptr : &previous_actions[signal]);
   }
+  saved = true;
   action.sa_sigaction = &OnTimeout;
   sigaction(TimeoutSignal(), &action, nullptr);
 

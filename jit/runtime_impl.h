@@ -153,8 +153,11 @@ class Runtime::Impl {
   void EvictBeyondLimit(Slot& slot);
   void Restore(Slot& slot, const StoredFunction& stored,
                std::vector<std::string>* notes);
-  // Frees `code` now. Requires update_mutex_.
+  // Runs the destructors of `code`, then frees it. Requires update_mutex_.
   void UnloadLocked(const LoadedCode& code);
+  // Frees `code`, which never went live, without running its destructors.
+  // Requires update_mutex_.
+  void DiscardLocked(const LoadedCode& code);
 
   // Marks version `number` of `slot` as faulty for `reason` and, when the
   // options say so and it is live, rolls back to the newest good version

@@ -158,7 +158,7 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
   }
   std::vector<LoadedCode> loaded;
   auto unload_all = [&] {
-    for (const LoadedCode& code : loaded) UnloadLocked(code);
+    for (const LoadedCode& code : loaded) DiscardLocked(code);
   };
   // New functions get the next slot indexes, in the order created below.
   uint64_t next_index = slots_by_index_.size();
@@ -175,7 +175,7 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
     }
     loaded.push_back(*code_or_err);
     if (request.probe && (slots[i] == nullptr || slots[i]->endpoint)) {
-      Status trial = TrialRun(code_or_err->address, true, request.probe_params,
+      Status trial = TrialRun(*code_or_err, true, request.probe_params,
                               options_.probe_timeout_ms);
       if (!trial.ok()) {
         unload_all();
@@ -229,7 +229,7 @@ Status Runtime::Impl::UpdateSet(const UpdateRequest& request,
         std::string(request.bytes.data(), request.bytes.size()));
     if (!status.ok()) {
       // Versions recorded so far stay in the history, not live.
-      for (size_t j = i; j < loaded.size(); ++j) UnloadLocked(loaded[j]);
+      for (size_t j = i; j < loaded.size(); ++j) DiscardLocked(loaded[j]);
       return status;
     }
     slots[i]->versions.push_back(Version{record, loaded[i]});

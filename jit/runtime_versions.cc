@@ -10,6 +10,16 @@
 
 namespace ru {
 
+void Runtime::Impl::DiscardLocked(const LoadedCode& code) {
+  // Never live, so its destructors were never tried (or failed their
+  // trial): they are dropped, not run.
+  LoadedCode discarded = code;
+  discarded.fini = nullptr;
+  if (code.dso_handle != nullptr) TakeStaticDestructors(code.dso_handle);
+  discarded.dso_handle = nullptr;
+  UnloadLocked(discarded);
+}
+
 void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
   // Destructors first, under the guard: they are uploaded code too.
   GuardOutcome outcome;
@@ -49,9 +59,7 @@ llvm::Expected<LoadedCode> Runtime::Impl::Compile(const Slot& slot, int number,
     GuardOutcome outcome;
     if (!GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code_or_err->init),
                          nullptr, &outcome)) {
-      LoadedCode failed = *code_or_err;
-      failed.fini = nullptr;  // Constructors did not finish.
-      UnloadLocked(failed);
+      DiscardLocked(*code_or_err);  // Constructors did not finish.
       return UnprocessableError("a static constructor of the module " +
                                 DescribeOutcome(outcome));
     }
@@ -208,10 +216,10 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   record.created_unix_ms = UnixMillisNow();
   record.message = request.message;
   if (request.probe) {
-    Status trial = TrialRun(code_or_err->address, target.endpoint,
-                            request.probe_params, options_.probe_timeout_ms);
+    Status trial = TrialRun(*code_or_err, target.endpoint, request.probe_params,
+                            options_.probe_timeout_ms);
     if (!trial.ok()) {
-      UnloadLocked(*code_or_err);
+      DiscardLocked(*code_or_err);
       return trial;
     }
   }
@@ -219,7 +227,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   result->version = record.number;
   result->compile_ms = record.compile_ms;
   if (request.dry_run) {
-    UnloadLocked(*code_or_err);
+    DiscardLocked(*code_or_err);
     return Status::Ok();
   }
 
@@ -232,7 +240,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     status = store_->SetFunctionState(slot->name, false);
   }
   if (!status.ok()) {
-    UnloadLocked(*code_or_err);
+    DiscardLocked(*code_or_err);
     return status;
   }
   if (reviving) slot->removed.store(false);
@@ -240,7 +248,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
       slot->name, record,
       std::string(request.bytes.data(), request.bytes.size()));
   if (!status.ok()) {
-    UnloadLocked(*code_or_err);
+    DiscardLocked(*code_or_err);
     return status;
   }
   slot->versions.push_back(Version{record, *code_or_err});

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "jit/call_frame.h"
+#include "jit/static_destructors.h"
 
 namespace ru {
 namespace {
@@ -14,8 +15,9 @@ namespace {
 using EndpointFn = int (*)(const ru_args*, ru_json*);
 using ValueFn = int64_t (*)();
 
-[[noreturn]] void RunChild(void* address, bool endpoint,
+[[noreturn]] void RunChild(const LoadedCode& code, bool endpoint,
                            const QueryParams& params, int64_t timeout_ms) {
+  void* address = code.address;
   // In the child a fault must end the child: the server's handlers would
   // look for a guard that is not there.
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
@@ -31,6 +33,15 @@ using ValueFn = int64_t (*)();
   } else {
     reinterpret_cast<ValueFn>(address)();
   }
+  // The destructors run in the server when the version is dropped: try
+  // them here first.
+  if (code.fini != nullptr) code.fini();
+  if (code.dso_handle != nullptr) {
+    for (const Destructor& destructor :
+         TakeStaticDestructors(code.dso_handle)) {
+      destructor.first(destructor.second);
+    }
+  }
   _exit(0);
 }
 
@@ -42,14 +53,14 @@ int64_t NowMillis() {
 
 }  // namespace
 
-Status TrialRun(void* address, bool endpoint, const QueryParams& params,
-                int64_t timeout_ms) {
+Status TrialRun(const LoadedCode& code, bool endpoint,
+                const QueryParams& params, int64_t timeout_ms) {
   pid_t child = fork();
   if (child < 0) {
     return Status::Internal(std::string("cannot fork for the trial run: ") +
                             strerror(errno));
   }
-  if (child == 0) RunChild(address, endpoint, params, timeout_ms);
+  if (child == 0) RunChild(code, endpoint, params, timeout_ms);
 
   int64_t deadline = NowMillis() + timeout_ms;
   int status = 0;

@@ -9,17 +9,20 @@
 
 #include <cstdint>
 
+#include "jit/engine.h"
 #include "jit/runtime.h"
 #include "jit/status.h"
 
 namespace ru {
 
-// Calls the endpoint function at `address` with `params` in a child
-// process, or the value function (int64_t (void)) when `endpoint` is
-// false. kUnprocessable naming the signal, or the timeout, when the child
-// does not finish cleanly within `timeout_ms`.
-Status TrialRun(void* address, bool endpoint, const QueryParams& params,
-                int64_t timeout_ms);
+// Calls the function `symbol` of `code` with `params` in a child process
+// (an endpoint; or a value function, int64_t (void), when `endpoint` is
+// false), then runs the module's static destructors there too, as the
+// server would when the version is dropped. kUnprocessable naming the
+// signal, or the timeout, when the child does not finish cleanly within
+// `timeout_ms`.
+Status TrialRun(const LoadedCode& code, bool endpoint,
+                const QueryParams& params, int64_t timeout_ms);
 
 }  // namespace ru
 

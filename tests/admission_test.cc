@@ -86,6 +86,14 @@ TEST_F(AdmissionTest, TrialRunRejectsCrashesAndEndlessLoops) {
   EXPECT_EQ(HttpGet(server_->Url("/?d=5")).body, "20");
 }
 
+TEST_F(AdmissionTest, TrialRunAlsoRunsTheStaticDestructors) {
+  // A destructor that corrupts the heap would abort the server inside the
+  // C library when its version is dropped; the trial run tries it first.
+  Start();
+  ExpectRefused("bad destructor", ReadFile(SamplePath("bad_destructor.bc")),
+                422, "trial run crashed");
+}
+
 TEST_F(AdmissionTest, FailureReturnsDoNotFailTheTrial) {
   Start();
   Install("broken.bc");  // Returns an error; the trial only looks for crashes.
