@@ -44,7 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ru::UpdateResult result;
   runtime->Update(request, &result);
 
+  // The call the trial run tried: no parameters. (Other parameters may
+  // make uploaded code pass bad pointers to the C library, where no guard
+  // can help; README, "The security model".)
   ru::EndpointResult call;
-  runtime->CallEndpoint("foobar", {{"x", "3"}, {"y", "1"}}, &call);
+  runtime->CallEndpoint("foobar", {}, &call);
   return 0;
 }
