@@ -151,13 +151,15 @@ void Connection::Respond(const HttpRequest& request,
                          Clock::time_point start) {
   keep_alive =
       keep_alive && !context_->draining.load(std::memory_order_relaxed);
+  // Counted before the client can see the response, so that a scrape it
+  // makes next includes this request.
+  if (context_->metrics != nullptr) {
+    context_->metrics->CountRequest(request.path, response.status);
+  }
   SendBytes(Serialize(response, keep_alive, request.method == "HEAD"),
             !keep_alive);
   idle_since_ = Clock::now();
 
-  if (context_->metrics != nullptr) {
-    context_->metrics->CountRequest(request.path, response.status);
-  }
   if (context_->access_log == nullptr) return;
   AccessRecord record;
   record.client = client_;
