@@ -8,16 +8,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "jit/thread_ordinal.h"
+
 namespace ru {
 namespace {
 
 // Threads take shards 1..kShards-1 in turn, once each; shard 0 is for
 // lines that must keep their order.
 int ThisThreadShard(int shards) {
-  static std::atomic<int> next{0};
-  thread_local int shard =
-      1 + next.fetch_add(1, std::memory_order_relaxed) % (shards - 1);
-  return shard;
+  return 1 + static_cast<int>(ThreadOrdinal() % (shards - 1));
 }
 
 int OpenForAppend(const std::string& path, bool truncate) {

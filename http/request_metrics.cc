@@ -2,15 +2,10 @@
 
 #include <algorithm>
 
+#include "jit/thread_ordinal.h"
+
 namespace ru {
 namespace {
-
-int ThisThreadShard(int shards) {
-  static std::atomic<int> next{0};
-  thread_local int shard =
-      next.fetch_add(1, std::memory_order_relaxed) % shards;
-  return shard;
-}
 
 int StatusSlot(int status) {
   if (status < 100 || status >= 600 || status % 100 >= 32) return 5 * 32;
@@ -37,7 +32,7 @@ RequestMetrics::RequestMetrics()
       compile_counts_(CompileBounds().size() + 1) {}
 
 void RequestMetrics::CountRequest(const std::string& path, int status) {
-  Shard& shard = shards_[ThisThreadShard(kShards)];
+  Shard& shard = shards_[ThreadOrdinal() % kShards];
   shard.counts[Routes::RouteIndex(path)][StatusSlot(status)].fetch_add(
       1, std::memory_order_relaxed);
 }

@@ -4,17 +4,9 @@
 #include <atomic>
 #include <map>
 
+#include "jit/thread_ordinal.h"
+
 namespace ru {
-namespace {
-
-int ThisThreadShard(int shards) {
-  static std::atomic<int> next{0};
-  thread_local int shard =
-      next.fetch_add(1, std::memory_order_relaxed) % shards;
-  return shard;
-}
-
-}  // namespace
 
 const std::vector<double>& CallRecorder::BucketBounds() {
   // Calls of small uploaded functions take microseconds; the time limit
@@ -33,7 +25,7 @@ void CallRecorder::Record(uint32_t function, int version,
   uint64_t key =
       (static_cast<uint64_t>(function) << 32) | static_cast<uint32_t>(version);
 
-  Shard& shard = shards_[ThisThreadShard(kShards)];
+  Shard& shard = shards_[ThreadOrdinal() % kShards];
   std::lock_guard<std::mutex> lock(shard.mutex);
   Counts& counts = shard.versions[key];
   ++counts.calls;

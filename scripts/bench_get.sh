@@ -29,9 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 "$build/tests/bench/baseline_server" --port=0 --port_file="$work/bare_port" \
   --threads="$threads" >"$work/bare.txt" 2>&1 &
