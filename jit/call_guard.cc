@@ -1,5 +1,6 @@
 #include "jit/call_guard.h"
 
+#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -69,6 +70,48 @@ const CodeMap* code_map = nullptr;
 struct sigaction previous_actions[NSIG];
 int64_t timeout_nanos = 0;
 void (*unsafe_reporter)(const char*) = nullptr;
+
+// The executable segments of the program and of every shared library
+// loaded when the guard was installed. A faulting instruction outside all
+// of them and outside uploaded code is no code at all: the thread got
+// there by a jump through a bad pointer or a return to a smashed address,
+// and inside a guarded call that is the upload's doing.
+struct ImageRange {
+  uintptr_t begin;
+  uintptr_t end;
+};
+constexpr int kMaxImageRanges = 1024;
+ImageRange image_ranges[kMaxImageRanges];
+int image_range_count = 0;
+// False when there were more segments than fit: then no instruction is
+// taken for a wild jump.
+bool image_ranges_complete = true;
+
+int AddImageRanges(dl_phdr_info* info, size_t, void*) {
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+    if (segment.p_type != PT_LOAD || (segment.p_flags & PF_X) == 0) continue;
+    if (image_range_count == kMaxImageRanges) {
+      image_ranges_complete = false;
+      return 1;
+    }
+    uintptr_t begin = info->dlpi_addr + segment.p_vaddr;
+    image_ranges[image_range_count++] = {begin, begin + segment.p_memsz};
+  }
+  return 0;
+}
+
+// Whether `pc` lies in the code of the program or of a shared library.
+// Libraries loaded after the guard was installed are not known; a fault in
+// them during a guarded call is taken for the upload's. The server loads
+// none at run time.
+bool InLoadedImage(uintptr_t pc) {
+  if (!image_ranges_complete) return true;
+  for (int i = 0; i < image_range_count; ++i) {
+    if (pc >= image_ranges[i].begin && pc < image_ranges[i].end) return true;
+  }
+  return false;
+}
 
 std::mutex threads_mutex;
 std::vector<ThreadGuard*>* threads = new std::vector<ThreadGuard*>();
@@ -140,7 +183,8 @@ void OnFault(int signal, siginfo_t* info, void* context) {
     bool overflow = signal == SIGSEGV && guard->stack_low != 0 &&
                     address < guard->stack_low + 4096 &&
                     address + kOverflowZone > guard->stack_low;
-    if (in_upload || guard->reading_upload_memory || overflow) {
+    bool wild = !in_upload && !InLoadedImage(pc);
+    if (in_upload || wild || guard->reading_upload_memory || overflow) {
       guard->active = 0;
       guard->signal = signal;
       guard->pc = pc;
@@ -152,8 +196,6 @@ void OnFault(int signal, siginfo_t* info, void* context) {
       siglongjmp(guard->env, 1);
     }
   }
-  // Not a fault of uploaded code: the default action ends the process
-  // when the faulting instruction runs again.
   // Not a fault of uploaded code: whoever handled it before us (a
   // crash reporter, a fuzzer) gets it, else the default action ends the
   // process when the faulting instruction runs again.
@@ -249,6 +291,7 @@ const char* SignalName(int signal) {
 
 void InstallCallGuard(const CodeMap* map, int64_t timeout_ms) {
   code_map = map;
+  if (image_range_count == 0) dl_iterate_phdr(&AddImageRanges, nullptr);
   timeout_nanos = timeout_ms * 1000000LL;
 
   struct sigaction action = {};

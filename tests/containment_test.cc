@@ -95,6 +95,18 @@ TEST_F(ContainmentTest, BadPointerHandedToTheServer) {
   ExpectContained("bad_string_pointer.bc", "/", 500, "SIGSEGV");
 }
 
+TEST_F(ContainmentTest, JumpToNoCodeAtAll) {
+  // The faulting instruction lies neither in uploaded code nor in the
+  // server: the upload jumped through a bad pointer.
+  Start();
+  ExpectContained("wild_jump.bc", "/", 500, "SIGSEGV");
+}
+
+TEST_F(ContainmentTest, JumpIntoTheUploadsOwnData) {
+  Start();
+  ExpectContained("wild_jump.bc", "/?to=data", 500, "SIGSEGV");
+}
+
 TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
   Start();
   Install("throws.bc");
