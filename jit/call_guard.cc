@@ -399,13 +399,21 @@ extern "C" void RuTerminate() {
   __builtin_trap();
 }
 
-size_t UploadStrlen(const char* text) {
+UploadMemoryScope::UploadMemoryScope() {
   ThreadGuard* guard = current;
-  if (guard == nullptr) return std::strlen(text);
+  if (guard == nullptr) return;
+  previous_ = guard->reading_upload_memory;
   guard->reading_upload_memory = 1;
-  size_t length = std::strlen(text);
-  guard->reading_upload_memory = 0;
-  return length;
+}
+
+UploadMemoryScope::~UploadMemoryScope() {
+  ThreadGuard* guard = current;
+  if (guard != nullptr) guard->reading_upload_memory = previous_;
+}
+
+size_t UploadStrlen(const char* text) {
+  UploadMemoryScope scope;
+  return std::strlen(text);
 }
 
 std::string DescribeSignal(const GuardOutcome& outcome) {

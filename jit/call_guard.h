@@ -61,6 +61,23 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome);
 // instead of ending the process.
 extern "C" [[noreturn]] void RuTerminate();
 
+// Tells the guard, for the scope's lifetime, that the calling thread works
+// on memory through pointers that uploaded code handed over: a fault inside
+// the scope ends the guarded call as the upload's crash. Only for code that
+// takes no lock and keeps no state a jump out of its middle would leave
+// broken, such as the C library's string and memory functions.
+class UploadMemoryScope {
+ public:
+  UploadMemoryScope();
+  ~UploadMemoryScope();
+
+  UploadMemoryScope(const UploadMemoryScope&) = delete;
+  UploadMemoryScope& operator=(const UploadMemoryScope&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 // strlen for a string whose pointer came from uploaded code: a bad pointer
 // ends the guarded call as a crash instead of the process.
 size_t UploadStrlen(const char* text);

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include "jit/guarded_libc.h"
 #include "jit/updateable.h"
 
 namespace ru {
@@ -299,7 +300,13 @@ std::map<std::string, void*> CollectOfferedSymbols(
       {"ru_fail", reinterpret_cast<void*>(&ru_fail)},
   };
 
+  const std::map<std::string, void*>& guarded = GuardedLibraryFunctions();
   auto add = [&](const std::string& name) {
+    auto replacement = guarded.find(name);
+    if (replacement != guarded.end()) {
+      symbols.emplace(name, replacement->second);
+      return;
+    }
     void* address = dlsym(RTLD_DEFAULT, name.c_str());
     if (address == nullptr) {
       if (missing != nullptr) missing->push_back(name);

@@ -107,6 +107,18 @@ TEST_F(ContainmentTest, JumpIntoTheUploadsOwnData) {
   ExpectContained("wild_jump.bc", "/?to=data", 500, "SIGSEGV");
 }
 
+TEST_F(ContainmentTest, BadPointerHandedToTheCLibrary) {
+  // Uploads reach the C library's string, memory and conversion functions
+  // through guarded replacements; each is tried with a wild pointer.
+  Start();
+  for (const char* function : {"memcpy", "strlen", "strcmp", "strdup",
+                               "snprintf", "sprintf", "strtol"}) {
+    SCOPED_TRACE(function);
+    ExpectContained("bad_library_pointer.bc", std::string("/?in=") + function,
+                    500, "SIGSEGV");
+  }
+}
+
 TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
   Start();
   Install("throws.bc");

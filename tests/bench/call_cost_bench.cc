@@ -27,6 +27,7 @@
 #include "jit/code_epoch.h"
 #include "jit/code_map.h"
 #include "jit/engine.h"
+#include "jit/guarded_libc.h"
 #include "jit/object_compiler.h"
 #include "jit/runtime.h"
 #include "jit/upload_reader.h"
@@ -258,6 +259,26 @@ void BM_RuntimeCallEndpointString(benchmark::State& state) {
   CallEndpoint(state, fixture->string_bitcode, "\"foobar\"");
 }
 
+// strlen of a short string through a pointer, as JIT code calls it: the
+// C library's own, and the guarded replacement uploads are linked to.
+void StrlenThrough(benchmark::State& state, size_t (*strlen_fn)(const char*)) {
+  const char* text = "sixteen bytes ..";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(strlen_fn(text));
+    benchmark::ClobberMemory();
+  }
+}
+
+void BM_LibraryStrlen(benchmark::State& state) {
+  size_t (*volatile strlen_fn)(const char*) = &strlen;
+  StrlenThrough(state, strlen_fn);
+}
+
+void BM_GuardedLibraryStrlen(benchmark::State& state) {
+  StrlenThrough(state, reinterpret_cast<size_t (*)(const char*)>(
+                           ru::GuardedLibraryFunctions().at("strlen")));
+}
+
 BENCHMARK(BM_DirectCall);
 BENCHMARK(BM_FunctionPointer);
 BENCHMARK(BM_CopiedCodeNearPage);
@@ -268,6 +289,8 @@ BENCHMARK(BM_GuardedCall);
 BENCHMARK(BM_GuardedCallPerRequest);
 BENCHMARK(BM_RuntimeCallEndpoint);
 BENCHMARK(BM_RuntimeCallEndpointString);
+BENCHMARK(BM_LibraryStrlen);
+BENCHMARK(BM_GuardedLibraryStrlen);
 
 // Keeps, per benchmark, the median of its repetitions (or its only run),
 // in CPU time: on a shared machine, wall time also counts the time the

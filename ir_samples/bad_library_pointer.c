@@ -1,0 +1,38 @@
+/* Hands a wild pointer to a C library function: ?in=memcpy (the default),
+ * strlen, strcmp, strdup, snprintf (as a "%s" argument), sprintf (as the
+ * destination) or strtol. The fault happens inside the C library, on the
+ * upload's behalf, and is contained (500). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "updateable.h"
+
+int foobar(const ru_args *args, ru_json *out) {
+  const char *in = ru_arg(args, "in");
+  if (in == 0) in = "memcpy";
+  /* Derived from the request, so the compiler cannot see it is wild. */
+  char *wild = (char *)(uintptr_t)(16 + ru_arg_count(args) * 0);
+  char buffer[64] = "x";
+  long result = 0;
+  if (strcmp(in, "memcpy") == 0) {
+    memcpy(buffer, wild, sizeof(buffer) - ru_arg_count(args));
+  } else if (strcmp(in, "strlen") == 0) {
+    result = (long)strlen(wild);
+  } else if (strcmp(in, "strcmp") == 0) {
+    result = strcmp(buffer, wild);
+  } else if (strcmp(in, "snprintf") == 0) {
+    result = snprintf(buffer, sizeof(buffer), "%s", wild);
+  } else if (strcmp(in, "strdup") == 0) {
+    char *copy = strdup(wild);
+    result = copy[0];
+    free(copy);
+  } else if (strcmp(in, "sprintf") == 0) {
+    result = sprintf(wild, "%d", 42);
+  } else if (strcmp(in, "strtol") == 0) {
+    result = strtol(wild, 0, 10);
+  }
+  ru_json_int(out, result + buffer[0]);
+  return 0;
+}
