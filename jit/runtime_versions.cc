@@ -1,6 +1,8 @@
 // Runtime: the versions of each function, from upload to live code and
 // back from the store: compile, make resident, make live, roll back.
 
+#include <future>
+
 #include "jit/call_guard.h"
 #include "jit/fault_injection.h"
 #include "jit/runtime_impl.h"
@@ -207,6 +209,15 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   }
 
   int number = static_cast<int>(target.versions.size()) + 1;
+  // The bytes are stored while they compile. A function that does not
+  // exist yet gets its directory only once the upload is accepted.
+  std::string bytes(request.bytes.data(), request.bytes.size());
+  std::future<Status> bytes_written;
+  if (!creating && !request.dry_run) {
+    bytes_written = std::async(std::launch::async, [&] {
+      return store_->WriteBytes(target.name, number, bytes);
+    });
+  }
   auto code_or_err = Compile(target, number, request.bytes);
   if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
   VersionRecord record;
@@ -244,9 +255,10 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     return status;
   }
   if (reviving) slot->removed.store(false);
-  status = store_->AddVersion(
-      slot->name, record,
-      std::string(request.bytes.data(), request.bytes.size()));
+  status = bytes_written.valid()
+               ? bytes_written.get()
+               : store_->WriteBytes(slot->name, number, bytes);
+  if (status.ok()) status = store_->AddRecord(slot->name, record);
   if (!status.ok()) {
     DiscardLocked(*code_or_err);
     return status;

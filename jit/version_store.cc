@@ -21,8 +21,11 @@ Status ErrnoStatus(const std::string& what) {
   return Status::Internal(what + ": " + std::strerror(errno));
 }
 
-Status MakeDir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+// Creates `path` unless it exists; says in `*created` whether it did.
+Status MakeDir(const std::string& path, bool* created = nullptr) {
+  bool made = ::mkdir(path.c_str(), 0755) == 0;
+  if (created != nullptr) *created = made;
+  if (made || errno == EEXIST) return Status::Ok();
   return ErrnoStatus("cannot create " + path);
 }
 
@@ -282,7 +285,7 @@ Status VersionStore::LoadFunction(const std::string& name) {
 }
 
 Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
-                               const std::string& contents) {
+                               const std::string& contents) const {
   std::string path = dir + "/" + name;
   std::string temporary = path + ".tmp";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -315,17 +318,35 @@ Status VersionStore::WriteFile(const std::string& dir, const std::string& name,
   return sync_ ? SyncDir(dir) : Status::Ok();
 }
 
+Status VersionStore::MakeFunctionDir(const std::string& function) const {
+  bool created = false;
+  Status status = MakeDir(FunctionDir(function), &created);
+  if (status.ok() && created && sync_) status = SyncDir(dir_ + "/functions");
+  return status;
+}
+
+Status VersionStore::WriteBytes(const std::string& function, int number,
+                                const std::string& bytes) const {
+  Status status = MakeFunctionDir(function);
+  if (!status.ok()) return status;
+  return WriteFile(FunctionDir(function), std::to_string(number) + ".bc",
+                   bytes);
+}
+
 Status VersionStore::AddVersion(const std::string& function,
                                 const VersionRecord& record,
                                 const std::string& bytes) {
-  std::string dir = FunctionDir(function);
-  Status status = MakeDir(dir);
-  if (status.ok() && sync_) status = SyncDir(dir_ + "/functions");
-  std::string number = std::to_string(record.number);
   // The bytes first: the metadata is what makes the version exist.
-  if (status.ok()) status = WriteFile(dir, number + ".bc", bytes);
-  if (status.ok())
-    status = WriteFile(dir, number + ".meta", EncodeRecord(record));
+  Status status = WriteBytes(function, record.number, bytes);
+  if (!status.ok()) return status;
+  return AddRecord(function, record);
+}
+
+Status VersionStore::AddRecord(const std::string& function,
+                               const VersionRecord& record) {
+  Status status =
+      WriteFile(FunctionDir(function), std::to_string(record.number) + ".meta",
+                EncodeRecord(record));
   if (!status.ok()) return status;
   StoredFunction& stored = functions_[function];
   stored.name = function;
@@ -358,8 +379,7 @@ Status VersionStore::SetLive(const std::string& function, int number) {
 Status VersionStore::SetFunctionState(const std::string& function,
                                       bool removed) {
   std::string dir = FunctionDir(function);
-  Status status = MakeDir(dir);
-  if (status.ok() && sync_) status = SyncDir(dir_ + "/functions");
+  Status status = MakeFunctionDir(function);
   if (status.ok()) {
     status = WriteFile(dir, "function", removed ? "removed\n" : "endpoint\n");
   }

@@ -76,6 +76,15 @@ class VersionStore {
   Status AddVersion(const std::string& function, const VersionRecord& record,
                     const std::string& bytes);
 
+  // AddVersion in two steps, for a caller that writes the bytes while it
+  // compiles them: WriteBytes stores the bytes of version `number` durably
+  // (on their own they are not a version; a later start removes bytes
+  // without a record), and may run on another thread, as it touches only
+  // files. AddRecord then makes the version exist.
+  Status WriteBytes(const std::string& function, int number,
+                    const std::string& bytes) const;
+  Status AddRecord(const std::string& function, const VersionRecord& record);
+
   // Rewrites the metadata of an existing version (to mark a fault).
   Status UpdateRecord(const std::string& function, const VersionRecord& record);
 
@@ -105,8 +114,10 @@ class VersionStore {
   Status ReplaySwitchJournal();
   Status LoadFunction(const std::string& name);
   std::string FunctionDir(const std::string& function) const;
+  // Creates the directory of `function` unless it exists.
+  Status MakeFunctionDir(const std::string& function) const;
   Status WriteFile(const std::string& dir, const std::string& name,
-                   const std::string& contents);
+                   const std::string& contents) const;
 
   std::string dir_;
   bool sync_;
