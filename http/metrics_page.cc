@@ -69,7 +69,25 @@ std::string MetricsPage(const Runtime& runtime,
                         const RequestMetrics* requests) {
   PrometheusText out;
   if (requests != nullptr) requests->Render(&out);
-  RenderCalls(runtime.Stats(), &out);
+  CallStats stats = runtime.Stats();
+  RenderCalls(stats, &out);
+
+  out.Family("ru_rollbacks_total", "counter",
+             "Rollbacks by function and trigger: \"request\" for POST "
+             "/rollback, \"fault\" for the server's own after a crash or "
+             "a timeout.");
+  if (requests != nullptr) {
+    for (const auto& [function, count] : requests->Rollbacks()) {
+      out.Sample("ru_rollbacks_total",
+                 {{"function", function}, {"trigger", "request"}},
+                 static_cast<double>(count));
+    }
+  }
+  for (const auto& [function, count] : stats.automatic_rollbacks) {
+    out.Sample("ru_rollbacks_total",
+               {{"function", function}, {"trigger", "fault"}},
+               static_cast<double>(count));
+  }
 
   out.Family("ru_function_live_version", "gauge",
              "The version of each function that calls reach now (0: "

@@ -100,12 +100,11 @@ void RequestMetrics::Render(PrometheusText* out) const {
               "stub.");
   out->Histogram("ru_update_compile_duration_seconds", {}, CompileBounds(),
                  compile_counts_, compile_seconds_sum_);
-  out->Family("ru_rollbacks_total", "counter",
-              "Rollbacks asked for through POST /rollback, by function.");
-  for (const auto& [function, count] : rollbacks_) {
-    out->Sample("ru_rollbacks_total", {{"function", function}},
-                static_cast<double>(count));
-  }
+}
+
+std::map<std::string, uint64_t> RequestMetrics::Rollbacks() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rollbacks_;
 }
 
 }  // namespace ru

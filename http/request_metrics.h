@@ -36,6 +36,8 @@ class RequestMetrics {
                    double compile_seconds);
   // A rollback of `function` that a client asked for. Thread-safe.
   void CountRollback(const std::string& function);
+  // The rollbacks counted so far, by function.
+  std::map<std::string, uint64_t> Rollbacks() const;
 
   // Requests answered so far.
   uint64_t TotalRequests() const;

@@ -165,6 +165,9 @@ struct CallStats {
   // Per endpoint function, in name order, how long calls took, from the
   // call into the stub until its JSON result was ready.
   std::vector<std::pair<std::string, DurationHistogram>> durations;
+  // Per function, in name order, the rollbacks the runtime made itself
+  // after a fault (functions without any are left out).
+  std::vector<std::pair<std::string, uint64_t>> automatic_rollbacks;
 };
 
 class Runtime {

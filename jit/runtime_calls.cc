@@ -130,6 +130,7 @@ std::string Runtime::Impl::HandleFault(Slot& slot, int number,
     if (status.ok()) status = MakeLive(changes);
   }
   if (status.ok()) {
+    ++automatic_rollbacks_[slot.name];
     aftermath += "; rolled back to version " + std::to_string(target);
     *first = true;
   } else {

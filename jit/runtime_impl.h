@@ -191,6 +191,8 @@ class Runtime::Impl {
   std::atomic<const SlotIndex*> index_{nullptr};
   std::vector<std::unique_ptr<const SlotIndex>> indexes_;  // Guarded.
   mutable std::mutex update_mutex_;
+  // Rollbacks made after a fault, by function. Guarded by update_mutex_.
+  std::map<std::string, uint64_t> automatic_rollbacks_;
   CallRecorder call_recorder_;
   std::unique_ptr<CodeReclaimer> reclaimer_;
 };

@@ -61,11 +61,15 @@ Status Runtime::Impl::VersionBytes(const std::string& function, int version,
 
 CallStats Runtime::Impl::Stats() const {
   std::vector<std::string> names;
+  std::vector<std::pair<std::string, uint64_t>> rollbacks;
   {
     std::lock_guard<std::mutex> lock(update_mutex_);
     for (const auto& slot : slots_by_index_) names.push_back(slot->name);
+    rollbacks.assign(automatic_rollbacks_.begin(), automatic_rollbacks_.end());
   }
-  return call_recorder_.Snapshot(names);
+  CallStats stats = call_recorder_.Snapshot(names);
+  stats.automatic_rollbacks = std::move(rollbacks);
+  return stats;
 }
 
 CallStats Runtime::Stats() const { return impl_->Stats(); }

@@ -157,6 +157,10 @@ TEST_F(MetricsTest, CountersMoveWithRequestsUpdatesAndCrashes) {
   EXPECT_EQ(after.Value("ru_function_live_version", {{"function", "foobar"}}),
             1)
       << "rolled back after the crash";
+  EXPECT_EQ(after.Value("ru_rollbacks_total",
+                        {{"function", "foobar"}, {"trigger", "fault"}}),
+            1)
+      << "the automatic rollback is counted";
   EXPECT_GT(after.Value("ru_jit_resident_code_bytes"), 0);
   EXPECT_GT(after.Value("process_resident_memory_bytes"), 1 << 20);
 }
@@ -170,7 +174,9 @@ TEST_F(MetricsTest, FailuresAndRollbacksAreCounted) {
   EXPECT_EQ(scrape.Value("ru_function_call_errors_total",
                          {{"function", "foobar"}, {"version", "2"}}),
             1);
-  EXPECT_EQ(scrape.Value("ru_rollbacks_total", {{"function", "foobar"}}), 1);
+  EXPECT_EQ(scrape.Value("ru_rollbacks_total",
+                         {{"function", "foobar"}, {"trigger", "request"}}),
+            1);
 }
 
 TEST_F(MetricsTest, ClientChosenNamesDoNotBecomeLabels) {
