@@ -245,6 +245,8 @@ void Connection::Sweep(Clock::time_point now) {
   if (reader_.InRequest()) {
     if (request_started_ != Clock::time_point() &&
         now - request_started_ > context_->request_timeout) {
+      VLOG(1) << "connection " << fd_ << ": request incomplete after "
+              << context_->request_timeout.count() << " ms, answering 408";
       HttpRequest unknown;
       unknown.method = "-";
       Respond(unknown,
@@ -258,6 +260,10 @@ void Connection::Sweep(Clock::time_point now) {
   }
   if (context_->draining.load(std::memory_order_relaxed) ||
       now - idle_since_ > context_->keepalive_timeout) {
+    VLOG(1) << "connection " << fd_ << ": closing, "
+            << (context_->draining.load(std::memory_order_relaxed)
+                    ? "the server is stopping"
+                    : "idle past the keep-alive timeout");
     closing_ = true;
     closing_since_ = now;
     CloseSocket(fd_);

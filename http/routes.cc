@@ -294,6 +294,10 @@ HttpResponse Routes::Update(const HttpRequest& request) {
     LOG(INFO) << "updated " << function << " to version " << result.version
               << " (" << request.body.size() << " bytes, " << result.compile_ms
               << " ms)";
+    VLOG(1) << "update of " << function << " to version " << result.version
+            << ": compile " << result.compile_stage_ms << " ms, trial run "
+            << result.trial_ms << " ms, store " << result.store_ms
+            << " ms, switch " << result.switch_ms << " ms";
   } else {
     LOG(INFO) << "upload for " << function << " equals version "
               << result.version << ", which is live now";

@@ -89,6 +89,14 @@ struct UpdateResult {
   // and for a dry run.
   bool created = false;
   bool dry_run = false;
+  // Where the time of a new version went, for the server's log: checking,
+  // compiling and loading it; its trial run; writing it durably (what of
+  // that did not overlap the compile); making it live. A stage that did
+  // not run stays 0.
+  double compile_stage_ms = 0;
+  double trial_ms = 0;
+  double store_ms = 0;
+  double switch_ms = 0;
 };
 
 struct RollbackResult {

@@ -218,8 +218,10 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
       return store_->WriteBytes(target.name, number, bytes);
     });
   }
+  Clock::time_point stage = Clock::now();
   auto code_or_err = Compile(target, number, request.bytes);
   if (!code_or_err) return ToStatus(code_or_err.takeError(), "compiling");
+  result->compile_stage_ms = MillisecondsSince(stage);
   VersionRecord record;
   record.number = number;
   record.sha256 = result->sha256;
@@ -227,8 +229,10 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   record.created_unix_ms = UnixMillisNow();
   record.message = request.message;
   if (request.probe) {
+    stage = Clock::now();
     Status trial = TrialRun(*code_or_err, target.endpoint, request.probe_params,
                             options_.probe_timeout_ms);
+    result->trial_ms = MillisecondsSince(stage);
     if (!trial.ok()) {
       DiscardLocked(*code_or_err);
       return trial;
@@ -244,6 +248,7 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
 
   // Durable first: a 200 must never be sent for a version a crash could
   // lose.
+  stage = Clock::now();
   Status status;
   if (creating) {
     status = CreateFunction(request.function, &slot);
@@ -265,9 +270,12 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   }
   slot->versions.push_back(Version{record, *code_or_err});
   result->created = true;
+  result->store_ms = MillisecondsSince(stage);
   FaultPoint("update.recorded");
+  stage = Clock::now();
   bool recompiled;
   status = Activate(*slot, record.number, &recompiled);
+  result->switch_ms = MillisecondsSince(stage);
   if (status.ok()) FaultPoint("update.live");
   return status;
 }

@@ -168,6 +168,28 @@ TEST_F(LoggingTest, AppLogTellsRejectedUploadsAndContainedCrashes) {
   EXPECT_NE(log.find("rolled back to version 1"), std::string::npos) << log;
 }
 
+TEST_F(LoggingTest, DebugLevelAddsWhereAnUpdatesTimeWent) {
+  Start({}, {{"LOG_LEVEL", "DEBUG"}});
+  HttpPost(server_->Url("/update_endpoint"), ReadFile(SamplePath("string.bc")));
+  std::string log = ReadFileOnceItContains(LogPath("app.log"),
+                                           "update of foobar to version 1: ");
+  EXPECT_TRUE(std::regex_search(
+      log, std::regex("compile [0-9.e-]+ ms, trial run [0-9.e-]+ ms, store "
+                      "[0-9.e-]+ ms, switch [0-9.e-]+ ms")))
+      << log;
+}
+
+TEST_F(LoggingTest, InfoLevelLeavesTheDetailOut) {
+  Start();
+  HttpPost(server_->Url("/update_endpoint"), ReadFile(SamplePath("string.bc")));
+  HttpPost(server_->Url("/update_endpoint"), "junk");
+  std::string log =
+      ReadFileOnceItContains(LogPath("app.log"), "rejected upload");
+  EXPECT_NE(log.find("updated foobar to version 1"), std::string::npos) << log;
+  EXPECT_EQ(log.find("update of foobar to version 1: "), std::string::npos)
+      << log;
+}
+
 TEST_F(LoggingTest, InvalidSettingStopsTheServerNamingIt) {
   server_ = std::make_unique<ServerProcess>();
   server_->SetEnv("LOG_TYPE", "syslog");
