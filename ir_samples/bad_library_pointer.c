@@ -1,13 +1,27 @@
 /* Hands a wild pointer to a C library function: ?in=memcpy (the default),
  * strlen, strcmp, strdup, snprintf (as a "%s" argument), sprintf (as the
- * destination) or strtol. The fault happens inside the C library, on the
- * upload's behalf, and is contained (500). */
+ * destination), strtol, qsort or bsearch (as the array), or qsort_readonly
+ * (an array in read-only memory). The fault happens inside the C library,
+ * on the upload's behalf, and is contained (500). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "updateable.h"
+
+static int compare_ints(const void *a, const void *b) {
+  int x = *(const int *)a;
+  int y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* Orders elements by where they are, never reading them. */
+static int compare_places(const void *a, const void *b) {
+  return (a < b) - (a > b);
+}
+
+static const int kConstants[4] = {4, 3, 2, 1};
 
 int foobar(const ru_args *args, ru_json *out) {
   const char *in = ru_arg(args, "in");
@@ -32,6 +46,15 @@ int foobar(const ru_args *args, ru_json *out) {
     result = sprintf(wild, "%d", 42);
   } else if (strcmp(in, "strtol") == 0) {
     result = strtol(wild, 0, 10);
+  } else if (strcmp(in, "qsort") == 0) {
+    qsort(wild, 8, sizeof(int), compare_places);
+  } else if (strcmp(in, "qsort_readonly") == 0) {
+    /* The cast is the upload's lie: qsort would write to the constants. */
+    qsort((void *)kConstants, 4 - ru_arg_count(args) * 0, sizeof(int),
+          compare_ints);
+  } else if (strcmp(in, "bsearch") == 0) {
+    int key = 3;
+    result = bsearch(&key, wild, 8, sizeof(int), compare_ints) != 0;
   }
   ru_json_int(out, result + buffer[0]);
   return 0;

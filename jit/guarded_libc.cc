@@ -1,6 +1,7 @@
 #include "jit/guarded_libc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,38 @@ char* Guarded_strndup(const char* text, size_t limit) {
   return CopyOfFirst(text, Guarded_strnlen(text, limit));
 }
 
+// Touches every page of [base, base + count * size) inside an
+// UploadMemoryScope, each with an atomic read-modify-write that changes
+// nothing: an array that is not wholly mapped and writable faults here, as
+// the upload's crash. An overflowing size runs off the end of the address
+// space and faults the same way.
+void ProbeWritable(void* base, size_t count, size_t size) {
+  uintptr_t first = reinterpret_cast<uintptr_t>(base);
+  size_t bytes = 0;
+  if (__builtin_mul_overflow(count, size, &bytes)) bytes = SIZE_MAX;
+  uintptr_t last = 0;
+  if (__builtin_add_overflow(first, bytes - 1, &last)) last = UINTPTR_MAX;
+  constexpr uintptr_t kPage = 4096;
+  UploadMemoryScope scope;
+  for (uintptr_t at = first;; at = (at & ~(kPage - 1)) + kPage) {
+    __atomic_fetch_or(reinterpret_cast<unsigned char*>(at), 0,
+                      __ATOMIC_RELAXED);
+    if ((last & ~(kPage - 1)) == (at & ~(kPage - 1))) break;
+  }
+  __atomic_fetch_or(reinterpret_cast<unsigned char*>(last), 0,
+                    __ATOMIC_RELAXED);
+}
+
+// qsort moves the elements itself, so its array is probed first; the sort
+// then runs outside the scope, and the comparison function it calls, being
+// uploaded code, is guarded as any other. qsort's scratch buffer is lost if
+// that function faults.
+void Guarded_qsort(void* base, size_t count, size_t size,
+                   int (*compare)(const void*, const void*)) {
+  if (count > 1 && size > 0) ProbeWritable(base, count, size);
+  ::qsort(base, count, size, compare);
+}
+
 }  // namespace
 
 const std::map<std::string, void*>& GuardedLibraryFunctions() {
@@ -129,6 +162,7 @@ const std::map<std::string, void*>& GuardedLibraryFunctions() {
       RU_ENTRY(strtoul),     RU_ENTRY(strtoull), RU_ENTRY(strtod),
       RU_ENTRY(strtof),      RU_ENTRY(strtold),  RU_ENTRY(snprintf),
       RU_ENTRY(vsnprintf),   RU_ENTRY(sprintf),  RU_ENTRY(vsprintf),
+      RU_ENTRY(qsort),
   };
 #undef RU_ENTRY
   return functions;

@@ -111,8 +111,9 @@ TEST_F(ContainmentTest, BadPointerHandedToTheCLibrary) {
   // Uploads reach the C library's string, memory and conversion functions
   // through guarded replacements; each is tried with a wild pointer.
   Start();
-  for (const char* function : {"memcpy", "strlen", "strcmp", "strdup",
-                               "snprintf", "sprintf", "strtol"}) {
+  for (const char* function :
+       {"memcpy", "strlen", "strcmp", "strdup", "snprintf", "sprintf", "strtol",
+        "qsort", "qsort_readonly", "bsearch"}) {
     SCOPED_TRACE(function);
     ExpectContained("bad_library_pointer.bc", std::string("/?in=") + function,
                     500, "SIGSEGV");

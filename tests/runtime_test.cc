@@ -119,6 +119,7 @@ TEST_F(RuntimeTest, RejectedUploadsKeepTheLiveVersion) {
            {"wrong_type.bc", Status::Code::kUnprocessable, "double (double)"},
            {"no_foobar.bc", Status::Code::kUnprocessable, "does not define"},
            {"uses_system.bc", Status::Code::kUnprocessable, "system"},
+           {"uses_sscanf.bc", Status::Code::kUnprocessable, "sscanf"},
            {"foreign_triple.bc", Status::Code::kUnprocessable, "aarch64"},
            {"inline_asm.bc", Status::Code::kUnprocessable, "assembly"},
            {"not_verified.ll", Status::Code::kUnprocessable, "verifier"},
