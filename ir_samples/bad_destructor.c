@@ -1,7 +1,8 @@
-/* A destructor that frees a pointer malloc never gave out: it would abort
- * the server inside the C library when the version is dropped, where no
- * guard can help. The trial run runs destructors too, so this upload is
- * refused (422). */
+/* A destructor that frees a pointer malloc never gave out: glibc would
+ * abort the server when the version is dropped. The trial run runs
+ * destructors too, so this upload is refused (422); uploaded with
+ * ?probe=off, the server's free sees the pointer is not the upload's and
+ * the destructor fails instead, when the version is dropped. */
 #include <stdlib.h>
 
 #include "updateable.h"

@@ -1,8 +1,10 @@
 /* Hands a wild pointer to a C library function: ?in=memcpy (the default),
  * strlen, strcmp, strdup, snprintf (as a "%s" argument), sprintf (as the
- * destination), strtol, qsort or bsearch (as the array), or qsort_readonly
- * (an array in read-only memory). The fault happens inside the C library,
- * on the upload's behalf, and is contained (500). */
+ * destination), strtol, qsort or bsearch (as the array), qsort_readonly
+ * (an array in read-only memory), free, realloc, double_free (a block freed
+ * twice) or free_inside (a pointer into the middle of a block). The fault
+ * would happen inside the C library, on the upload's behalf; it is
+ * contained (500). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,18 @@ int foobar(const ru_args *args, ru_json *out) {
     /* The cast is the upload's lie: qsort would write to the constants. */
     qsort((void *)kConstants, 4 - ru_arg_count(args) * 0, sizeof(int),
           compare_ints);
+  } else if (strcmp(in, "free") == 0) {
+    free(wild);
+  } else if (strcmp(in, "realloc") == 0) {
+    result = realloc(wild, 64) != 0;
+  } else if (strcmp(in, "double_free") == 0) {
+    /* volatile: the compiler may not drop the allocation. */
+    char *volatile block = malloc(32 + ru_arg_count(args));
+    free(block);
+    free(block);
+  } else if (strcmp(in, "free_inside") == 0) {
+    char *volatile block = malloc(32 + ru_arg_count(args));
+    free(block + 16);
   } else if (strcmp(in, "bsearch") == 0) {
     int key = 3;
     result = bsearch(&key, wild, 8, sizeof(int), compare_ints) != 0;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -53,6 +54,7 @@ struct ThreadGuard {
   bool tag_known = false;
   uint64_t tag = 0;
   bool stack_overflow = false;
+  const char* why = nullptr;  // Set by FailUploadCall instead of a signal.
 
   uintptr_t stack_low = 0;
   pthread_t thread;
@@ -75,6 +77,7 @@ const CodeMap* code_map = nullptr;
 struct sigaction previous_actions[NSIG];
 int64_t timeout_nanos = 0;
 void (*unsafe_reporter)(const char*) = nullptr;
+bool misuse_ends_process = false;
 
 // The executable segments of the program and of every shared library
 // loaded when the guard was installed. A faulting instruction outside all
@@ -330,6 +333,7 @@ int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
                        std::memory_order_relaxed);
   guard->jump_kind = 0;
   guard->stack_overflow = false;
+  guard->why = nullptr;
   guard->in_call.store(true, std::memory_order_release);
   volatile int result = -1;
 
@@ -354,6 +358,7 @@ int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
     outcome->tag_known = guard->tag_known;
     outcome->tag = guard->tag;
     outcome->stack_overflow = guard->stack_overflow;
+    if (guard->why != nullptr) outcome->detail = guard->why;
     result = -1;
   }
   guard->reading_upload_memory = 0;
@@ -421,7 +426,26 @@ size_t UploadStrlen(const char* text) {
   return std::strlen(text);
 }
 
+void EndProcessOnUploadMisuse() { misuse_ends_process = true; }
+
+void FailUploadCall(const char* why) {
+  ThreadGuard* guard = current;
+  if (guard == nullptr || !guard->active) {
+    if (misuse_ends_process) abort();
+    return;
+  }
+  guard->active = 0;
+  guard->signal = 0;
+  guard->pc = 0;
+  guard->fault_address = 0;
+  guard->tag_known = false;
+  guard->why = why;
+  guard->jump_kind = 1;
+  __builtin_longjmp(guard->resume, 1);
+}
+
 std::string DescribeSignal(const GuardOutcome& outcome) {
+  if (outcome.signal == 0 && !outcome.detail.empty()) return outcome.detail;
   char text[160];
   switch (outcome.signal) {
     case SIGSEGV:

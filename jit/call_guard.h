@@ -37,7 +37,9 @@ struct GuardOutcome {
   // lay in uploaded code.
   bool tag_known = false;
   uint64_t tag = 0;
-  std::string detail;  // For kThrew: what was thrown, if known.
+  // For kThrew: what was thrown, if known. For kCrashed with signal 0:
+  // the misuse FailUploadCall was told of.
+  std::string detail;
 };
 
 // Installs the process-wide signal handlers and starts the watchdog, which
@@ -77,6 +79,18 @@ class UploadMemoryScope {
  private:
   int previous_ = 0;
 };
+
+// Ends the calling thread's guarded call as a fault of the upload, as if it
+// had crashed, described by `why` (which must live as long as the process).
+// For misuse the server detects before it can do harm, such as freeing a
+// pointer no allocation returned. Outside a guarded call it returns,
+// doing nothing, or aborts the process after EndProcessOnUploadMisuse.
+void FailUploadCall(const char* why);
+
+// For a process that runs uploaded code unguarded in order to see whether
+// it fails (the trial run's child): misuse outside a guarded call ends
+// the process, as a crash would.
+void EndProcessOnUploadMisuse();
 
 // strlen for a string whose pointer came from uploaded code: a bad pointer
 // ends the guarded call as a crash instead of the process.

@@ -1,5 +1,6 @@
 #include "jit/guarded_libc.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <mutex>
+#include <unordered_set>
 #include <utility>
 
 #include "jit/call_guard.h"
@@ -92,10 +95,122 @@ int Guarded_sprintf(char* to, const char* format, ...) {
   return written;
 }
 
+// The heap blocks uploads hold: every block their malloc, calloc, realloc,
+// aligned_alloc, posix_memalign, strdup and strndup returned and they have
+// not yet freed. glibc aborts the process when free or realloc is handed a
+// pointer it did not give out, or one freed already; here such a pointer
+// is checked against this set first and ends the call instead.
+//
+// Sharded by address so that threads allocating at once rarely meet on a
+// lock. The locks are held across fork, so a trial run's child never
+// starts with one taken by a thread it does not have.
+class UploadBlocks {
+ public:
+  static UploadBlocks& Get() {
+    static UploadBlocks* blocks = [] {
+      auto* created = new UploadBlocks;
+      pthread_atfork(&LockAll, &UnlockAll, &UnlockAll);
+      return created;
+    }();
+    return *blocks;
+  }
+
+  void Add(void* block) {
+    Shard& shard = ShardOf(block);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    shard.blocks.insert(block);
+  }
+
+  // False when `block` is not held by uploads.
+  bool Remove(void* block) {
+    Shard& shard = ShardOf(block);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    return shard.blocks.erase(block) == 1;
+  }
+
+ private:
+  static constexpr int kShards = 16;
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_set<void*> blocks;
+  };
+
+  Shard& ShardOf(void* block) {
+    uintptr_t bits = reinterpret_cast<uintptr_t>(block) >> 4;
+    return shards_[(bits * 0x9E3779B97F4A7C15ull) >> 60];
+  }
+
+  static void LockAll() {
+    for (Shard& shard : Get().shards_) shard.mutex.lock();
+  }
+  static void UnlockAll() {
+    for (Shard& shard : Get().shards_) shard.mutex.unlock();
+  }
+
+  Shard shards_[kShards];
+};
+
+void* Held(void* block) {
+  if (block != nullptr) UploadBlocks::Get().Add(block);
+  return block;
+}
+
+const char kBadFree[] =
+    "free() was handed a pointer that is not a live block of the "
+    "upload's (never allocated, already freed, or not the start of one)";
+const char kBadRealloc[] =
+    "realloc() was handed a pointer that is not a live block of the "
+    "upload's (never allocated, already freed, or not the start of one)";
+
+void* Guarded_malloc(size_t size) { return Held(::malloc(size)); }
+
+void* Guarded_calloc(size_t count, size_t size) {
+  return Held(::calloc(count, size));
+}
+
+void* Guarded_aligned_alloc(size_t alignment, size_t size) {
+  return Held(::aligned_alloc(alignment, size));
+}
+
+int Guarded_posix_memalign(void** block, size_t alignment, size_t size) {
+  void* allocated = nullptr;
+  int error = ::posix_memalign(&allocated, alignment, size);
+  if (error != 0) return error;
+  Held(allocated);
+  // The upload's pointer is written last, where a bad one faults in a
+  // guarded scope; the block then stays held, as an upload's leak.
+  UploadMemoryScope scope;
+  *block = allocated;
+  return 0;
+}
+
+void Guarded_free(void* block) {
+  if (block == nullptr) return;
+  if (!UploadBlocks::Get().Remove(block)) {
+    FailUploadCall(kBadFree);
+    return;  // Outside a guarded call: the block is left alone.
+  }
+  ::free(block);
+}
+
+// The block leaves the set before realloc may free it, so that another
+// thread's malloc handed the same address meanwhile keeps its entry.
+void* Guarded_realloc(void* block, size_t size) {
+  if (block == nullptr) return Guarded_malloc(size);
+  if (!UploadBlocks::Get().Remove(block)) {
+    FailUploadCall(kBadRealloc);
+    return nullptr;
+  }
+  void* moved = ::realloc(block, size);
+  if (moved != nullptr) return Held(moved);
+  if (size != 0) Held(block);  // Failed: the old block is still the upload's.
+  return nullptr;
+}
+
 // strdup and strndup, built from the guarded pieces so that no
 // allocation happens inside a guarded scope.
 char* CopyOfFirst(const char* text, size_t length) {
-  char* copy = static_cast<char*>(malloc(length + 1));
+  char* copy = static_cast<char*>(Guarded_malloc(length + 1));
   if (copy == nullptr) return nullptr;
   Guarded_memcpy(copy, text, length);
   copy[length] = '\0';
@@ -148,21 +263,23 @@ const std::map<std::string, void*>& GuardedLibraryFunctions() {
 #define RU_ENTRY(name) \
   std::make_pair(std::string(#name), reinterpret_cast<void*>(&Guarded_##name))
   static const std::map<std::string, void*> functions = {
-      RU_ENTRY(memcpy),      RU_ENTRY(memmove),  RU_ENTRY(memset),
-      RU_ENTRY(memcmp),      RU_ENTRY(bcmp),     RU_ENTRY(memchr),
-      RU_ENTRY(memrchr),     RU_ENTRY(strlen),   RU_ENTRY(strnlen),
-      RU_ENTRY(strcmp),      RU_ENTRY(strncmp),  RU_ENTRY(strcasecmp),
-      RU_ENTRY(strncasecmp), RU_ENTRY(strcpy),   RU_ENTRY(strncpy),
-      RU_ENTRY(stpcpy),      RU_ENTRY(strcat),   RU_ENTRY(strncat),
-      RU_ENTRY(strchr),      RU_ENTRY(strrchr),  RU_ENTRY(strstr),
-      RU_ENTRY(strspn),      RU_ENTRY(strcspn),  RU_ENTRY(strpbrk),
-      RU_ENTRY(strtok_r),    RU_ENTRY(strdup),   RU_ENTRY(strndup),
-      RU_ENTRY(atoi),        RU_ENTRY(atol),     RU_ENTRY(atoll),
-      RU_ENTRY(atof),        RU_ENTRY(strtol),   RU_ENTRY(strtoll),
-      RU_ENTRY(strtoul),     RU_ENTRY(strtoull), RU_ENTRY(strtod),
-      RU_ENTRY(strtof),      RU_ENTRY(strtold),  RU_ENTRY(snprintf),
-      RU_ENTRY(vsnprintf),   RU_ENTRY(sprintf),  RU_ENTRY(vsprintf),
-      RU_ENTRY(qsort),
+      RU_ENTRY(memcpy),         RU_ENTRY(memmove),  RU_ENTRY(memset),
+      RU_ENTRY(memcmp),         RU_ENTRY(bcmp),     RU_ENTRY(memchr),
+      RU_ENTRY(memrchr),        RU_ENTRY(strlen),   RU_ENTRY(strnlen),
+      RU_ENTRY(strcmp),         RU_ENTRY(strncmp),  RU_ENTRY(strcasecmp),
+      RU_ENTRY(strncasecmp),    RU_ENTRY(strcpy),   RU_ENTRY(strncpy),
+      RU_ENTRY(stpcpy),         RU_ENTRY(strcat),   RU_ENTRY(strncat),
+      RU_ENTRY(strchr),         RU_ENTRY(strrchr),  RU_ENTRY(strstr),
+      RU_ENTRY(strspn),         RU_ENTRY(strcspn),  RU_ENTRY(strpbrk),
+      RU_ENTRY(strtok_r),       RU_ENTRY(strdup),   RU_ENTRY(strndup),
+      RU_ENTRY(atoi),           RU_ENTRY(atol),     RU_ENTRY(atoll),
+      RU_ENTRY(atof),           RU_ENTRY(strtol),   RU_ENTRY(strtoll),
+      RU_ENTRY(strtoul),        RU_ENTRY(strtoull), RU_ENTRY(strtod),
+      RU_ENTRY(strtof),         RU_ENTRY(strtold),  RU_ENTRY(snprintf),
+      RU_ENTRY(vsnprintf),      RU_ENTRY(sprintf),  RU_ENTRY(vsprintf),
+      RU_ENTRY(qsort),          RU_ENTRY(malloc),   RU_ENTRY(calloc),
+      RU_ENTRY(realloc),        RU_ENTRY(free),     RU_ENTRY(aligned_alloc),
+      RU_ENTRY(posix_memalign),
   };
 #undef RU_ENTRY
   return functions;

@@ -1,19 +1,25 @@
-// The C library's string, memory and text-conversion functions as uploaded
-// code sees them: the same functions, each called inside an
-// UploadMemoryScope, so that a bad pointer an upload hands to memcpy,
-// strlen or snprintf costs that call, not the process. qsort, which moves
-// the elements of its array itself, has the array probed first.
+// The C library's string, memory, text-conversion and heap functions as
+// uploaded code sees them, so that a bad pointer an upload hands to them
+// costs that call, not the process:
 //
-// Only functions that take no lock and keep no global state are listed:
-// leaving one of them in the middle by the guard's jump leaves nothing
-// broken behind. The formatting functions may have a scratch buffer
-// allocated when they fault; that buffer is lost. Not among them:
-// allocation and freeing (a fault inside malloc or free means the heap is
-// corrupt, and no jump repairs that; a bad pointer handed to free still
-// ends the process), and sscanf, which registers a cleanup handler for its
-// stream that the jump would run on a dead frame, and which is therefore
-// not offered to uploads at all. bsearch needs no guard: it only computes
-// addresses and hands them to the upload's comparison function.
+// - memcpy, strlen, snprintf and the like are called inside an
+//   UploadMemoryScope. Only functions that take no lock and keep no global
+//   state are treated so: leaving one of them in the middle by the guard's
+//   jump leaves nothing broken behind. The formatting functions may have a
+//   scratch buffer allocated when they fault; that buffer is lost.
+// - qsort, which moves the elements of its array itself, has the array
+//   probed first. bsearch needs nothing: it only computes addresses and
+//   hands them to the upload's comparison function.
+// - malloc and its siblings record the blocks they hand to uploads, and
+//   free and realloc accept only those: a wild pointer, a block freed
+//   twice or a pointer into the middle of one ends the call instead of
+//   making glibc abort the process. What no check here catches is a write
+//   past the end of a block: it corrupts the heap the server shares, and
+//   glibc may abort later, anywhere. C++ operator new and delete are not
+//   tracked (the C++ library allocates for the upload's std::string
+//   itself), so a bad pointer handed to delete still ends the process.
+// - sscanf is not offered at all: it registers a cleanup handler for its
+//   stream that the guard's jump would run on a dead frame.
 
 #ifndef RUNTIME_UPDATER_JIT_GUARDED_LIBC_H_
 #define RUNTIME_UPDATER_JIT_GUARDED_LIBC_H_

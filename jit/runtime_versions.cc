@@ -23,17 +23,27 @@ void Runtime::Impl::DiscardLocked(const LoadedCode& code) {
 }
 
 void Runtime::Impl::UnloadLocked(const LoadedCode& code) {
-  // Destructors first, under the guard: they are uploaded code too.
+  // Destructors first, under the guard: they are uploaded code too. One
+  // that fails is reported; the rest still run.
+  auto report = [this](const GuardOutcome& outcome) {
+    if (options_.report_warning == nullptr) return;
+    std::string message =
+        "a static destructor of a dropped version " + DescribeOutcome(outcome);
+    options_.report_warning(message.c_str());
+  };
   GuardOutcome outcome;
-  if (code.fini != nullptr) {
-    GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code.fini), nullptr,
-                    &outcome);
+  if (code.fini != nullptr &&
+      !GuardedVoidCall(reinterpret_cast<void (*)(void*)>(code.fini), nullptr,
+                       &outcome)) {
+    report(outcome);
   }
   if (code.dso_handle != nullptr) {
     for (const Destructor& destructor :
          TakeStaticDestructors(code.dso_handle)) {
       GuardOutcome each;
-      GuardedVoidCall(destructor.first, destructor.second, &each);
+      if (!GuardedVoidCall(destructor.first, destructor.second, &each)) {
+        report(each);
+      }
     }
   }
   if (auto error = engine_->Unload(code)) {

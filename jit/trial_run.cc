@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "jit/call_frame.h"
+#include "jit/call_guard.h"
 #include "jit/static_destructors.h"
 
 namespace ru {
@@ -33,6 +34,7 @@ using ValueFn = int64_t (*)();
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
     ::signal(signal, SIG_DFL);
   }
+  EndProcessOnUploadMisuse();
   // A backstop should the parent die before it can kill us.
   alarm(static_cast<unsigned>(timeout_ms / 1000 + 2));
   if (endpoint) {

@@ -87,8 +87,8 @@ TEST_F(AdmissionTest, TrialRunRejectsCrashesAndEndlessLoops) {
 }
 
 TEST_F(AdmissionTest, TrialRunAlsoRunsTheStaticDestructors) {
-  // A destructor that corrupts the heap would abort the server inside the
-  // C library when its version is dropped; the trial run tries it first.
+  // A destructor that frees a pointer malloc never returned fails when its
+  // version is dropped; the trial run tries it first, and refuses it.
   Start();
   ExpectRefused("bad destructor", ReadFile(SamplePath("bad_destructor.bc")),
                 422, "trial run crashed");

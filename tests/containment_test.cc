@@ -120,6 +120,32 @@ TEST_F(ContainmentTest, BadPointerHandedToTheCLibrary) {
   }
 }
 
+TEST_F(ContainmentTest, BadPointerHandedToFree) {
+  // glibc aborts on these; the server checks the pointer is a live block
+  // of the upload's first.
+  Start();
+  for (const char* misuse : {"free", "double_free", "free_inside"}) {
+    SCOPED_TRACE(misuse);
+    ExpectContained("bad_library_pointer.bc", std::string("/?in=") + misuse,
+                    500, "free() was handed a pointer");
+  }
+  ExpectContained("bad_library_pointer.bc", "/?in=realloc", 500,
+                  "realloc() was handed a pointer");
+}
+
+TEST_F(ContainmentTest, DestructorFreeingABadPointerWhenDropped) {
+  Start({"--resident_versions=1"});
+  Install("bad_destructor.bc");
+  EXPECT_EQ(Get().body, "\"fine until dropped\"");
+  Install("string.bc", "");
+  Install("string.bc", "");  // Drops version 1, running its destructor.
+  std::string log =
+      ReadFileOnceItContains(server_->dir() + "/logs/app.log", "destructor");
+  EXPECT_NE(log.find("free() was handed a pointer"), std::string::npos) << log;
+  EXPECT_EQ(Get().body, "\"foobar\"");
+  EXPECT_TRUE(server_->Running()) << server_->Output();
+}
+
 TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
   Start();
   Install("throws.bc");

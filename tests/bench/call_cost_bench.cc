@@ -279,6 +279,30 @@ void BM_GuardedLibraryStrlen(benchmark::State& state) {
                            ru::GuardedLibraryFunctions().at("strlen")));
 }
 
+// A 64-byte malloc and its free through pointers, as JIT code calls them:
+// the C library's own, and the replacements that track uploads' blocks.
+void MallocFreeThrough(benchmark::State& state, void* (*malloc_fn)(size_t),
+                       void (*free_fn)(void*)) {
+  for (auto _ : state) {
+    void* block = malloc_fn(64);
+    benchmark::DoNotOptimize(block);
+    free_fn(block);
+  }
+}
+
+void BM_LibraryMallocFree(benchmark::State& state) {
+  void* (*volatile malloc_fn)(size_t) = &malloc;
+  void (*volatile free_fn)(void*) = &free;
+  MallocFreeThrough(state, malloc_fn, free_fn);
+}
+
+void BM_GuardedMallocFree(benchmark::State& state) {
+  const auto& guarded = ru::GuardedLibraryFunctions();
+  MallocFreeThrough(state,
+                    reinterpret_cast<void* (*)(size_t)>(guarded.at("malloc")),
+                    reinterpret_cast<void (*)(void*)>(guarded.at("free")));
+}
+
 BENCHMARK(BM_DirectCall);
 BENCHMARK(BM_FunctionPointer);
 BENCHMARK(BM_CopiedCodeNearPage);
@@ -291,6 +315,8 @@ BENCHMARK(BM_RuntimeCallEndpoint);
 BENCHMARK(BM_RuntimeCallEndpointString);
 BENCHMARK(BM_LibraryStrlen);
 BENCHMARK(BM_GuardedLibraryStrlen);
+BENCHMARK(BM_LibraryMallocFree);
+BENCHMARK(BM_GuardedMallocFree);
 
 // Keeps, per benchmark, the median of its repetitions (or its only run),
 // in CPU time: on a shared machine, wall time also counts the time the
@@ -377,6 +403,10 @@ void PrintRows(const MedianReporter& reporter) {
       "BM_RuntimeCallEndpoint", "BM_OrcStub", "-", "info");
   row("Runtime::CallEndpoint, foobar writes \"foobar\"",
       "BM_RuntimeCallEndpointString", "BM_OrcStub", "-", "info");
+  row("strlen of 16 bytes, as uploads call it (guarded)",
+      "BM_GuardedLibraryStrlen", "BM_LibraryStrlen", "-", "info");
+  row("malloc(64) + free, as uploads call them (blocks tracked)",
+      "BM_GuardedMallocFree", "BM_LibraryMallocFree", "-", "info");
 }
 
 }  // namespace
