@@ -2,9 +2,10 @@
  * strlen, strcmp, strdup, snprintf (as a "%s" argument), sprintf (as the
  * destination), strtol, qsort or bsearch (as the array), qsort_readonly
  * (an array in read-only memory), free, realloc, double_free (a block freed
- * twice) or free_inside (a pointer into the middle of a block). The fault
- * would happen inside the C library, on the upload's behalf; it is
- * contained (500). */
+ * twice), free_inside (a pointer into the middle of a block) or overflow
+ * (1 MiB written from the start of a 64-byte block). The fault would
+ * happen inside the C library, on the upload's behalf; it is contained
+ * (500). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,10 @@ int foobar(const ru_args *args, ru_json *out) {
   } else if (strcmp(in, "free_inside") == 0) {
     char *volatile block = malloc(32 + ru_arg_count(args));
     free(block + 16);
+  } else if (strcmp(in, "overflow") == 0) {
+    char *volatile block = malloc(64 + ru_arg_count(args));
+    memset(block, 'x', (1 << 20) + ru_arg_count(args));
+    free(block);
   } else if (strcmp(in, "bsearch") == 0) {
     int key = 3;
     result = bsearch(&key, wild, 8, sizeof(int), compare_ints) != 0;

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "jit/call_guard.h"
+#include "jit/upload_heap.h"
 
 namespace ru {
 namespace {
@@ -95,66 +96,6 @@ int Guarded_sprintf(char* to, const char* format, ...) {
   return written;
 }
 
-// The heap blocks uploads hold: every block their malloc, calloc, realloc,
-// aligned_alloc, posix_memalign, strdup and strndup returned and they have
-// not yet freed. glibc aborts the process when free or realloc is handed a
-// pointer it did not give out, or one freed already; here such a pointer
-// is checked against this set first and ends the call instead.
-//
-// Sharded by address so that threads allocating at once rarely meet on a
-// lock. The locks are held across fork, so a trial run's child never
-// starts with one taken by a thread it does not have.
-class UploadBlocks {
- public:
-  static UploadBlocks& Get() {
-    static UploadBlocks* blocks = [] {
-      auto* created = new UploadBlocks;
-      pthread_atfork(&LockAll, &UnlockAll, &UnlockAll);
-      return created;
-    }();
-    return *blocks;
-  }
-
-  void Add(void* block) {
-    Shard& shard = ShardOf(block);
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    shard.blocks.insert(block);
-  }
-
-  // False when `block` is not held by uploads.
-  bool Remove(void* block) {
-    Shard& shard = ShardOf(block);
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    return shard.blocks.erase(block) == 1;
-  }
-
- private:
-  static constexpr int kShards = 16;
-  struct Shard {
-    std::mutex mutex;
-    std::unordered_set<void*> blocks;
-  };
-
-  Shard& ShardOf(void* block) {
-    uintptr_t bits = reinterpret_cast<uintptr_t>(block) >> 4;
-    return shards_[(bits * 0x9E3779B97F4A7C15ull) >> 60];
-  }
-
-  static void LockAll() {
-    for (Shard& shard : Get().shards_) shard.mutex.lock();
-  }
-  static void UnlockAll() {
-    for (Shard& shard : Get().shards_) shard.mutex.unlock();
-  }
-
-  Shard shards_[kShards];
-};
-
-void* Held(void* block) {
-  if (block != nullptr) UploadBlocks::Get().Add(block);
-  return block;
-}
-
 const char kBadFree[] =
     "free() was handed a pointer that is not a live block of the "
     "upload's (never allocated, already freed, or not the start of one)";
@@ -162,23 +103,39 @@ const char kBadRealloc[] =
     "realloc() was handed a pointer that is not a live block of the "
     "upload's (never allocated, already freed, or not the start of one)";
 
-void* Guarded_malloc(size_t size) { return Held(::malloc(size)); }
+void* OrNoMemory(void* block) {
+  if (block == nullptr) errno = ENOMEM;
+  return block;
+}
+
+void* Guarded_malloc(size_t size) {
+  return OrNoMemory(UploadHeap::Get().Allocate(size));
+}
 
 void* Guarded_calloc(size_t count, size_t size) {
-  return Held(::calloc(count, size));
+  size_t bytes = 0;
+  if (__builtin_mul_overflow(count, size, &bytes)) return OrNoMemory(nullptr);
+  void* block = Guarded_malloc(bytes);
+  if (block != nullptr) memset(block, 0, bytes);  // Freed blocks are reused.
+  return block;
 }
 
 void* Guarded_aligned_alloc(size_t alignment, size_t size) {
-  return Held(::aligned_alloc(alignment, size));
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return OrNoMemory(UploadHeap::Get().Allocate(size, alignment));
 }
 
 int Guarded_posix_memalign(void** block, size_t alignment, size_t size) {
-  void* allocated = nullptr;
-  int error = ::posix_memalign(&allocated, alignment, size);
-  if (error != 0) return error;
-  Held(allocated);
-  // The upload's pointer is written last, where a bad one faults in a
-  // guarded scope; the block then stays held, as an upload's leak.
+  if (alignment < sizeof(void*) || (alignment & (alignment - 1)) != 0) {
+    return EINVAL;
+  }
+  void* allocated = UploadHeap::Get().Allocate(size, alignment);
+  if (allocated == nullptr) return ENOMEM;
+  // A bad `block` faults here, in a guarded scope; the block is then the
+  // upload's leak.
   UploadMemoryScope scope;
   *block = allocated;
   return 0;
@@ -186,25 +143,31 @@ int Guarded_posix_memalign(void** block, size_t alignment, size_t size) {
 
 void Guarded_free(void* block) {
   if (block == nullptr) return;
-  if (!UploadBlocks::Get().Remove(block)) {
-    FailUploadCall(kBadFree);
-    return;  // Outside a guarded call: the block is left alone.
-  }
-  ::free(block);
+  if (!UploadHeap::Get().Free(block)) FailUploadCall(kBadFree);
 }
 
-// The block leaves the set before realloc may free it, so that another
-// thread's malloc handed the same address meanwhile keeps its entry.
 void* Guarded_realloc(void* block, size_t size) {
   if (block == nullptr) return Guarded_malloc(size);
-  if (!UploadBlocks::Get().Remove(block)) {
+  UploadHeap& heap = UploadHeap::Get();
+  size_t old_size = 0;
+  if (!heap.SizeOf(block, &old_size)) {
     FailUploadCall(kBadRealloc);
     return nullptr;
   }
-  void* moved = ::realloc(block, size);
-  if (moved != nullptr) return Held(moved);
-  if (size != 0) Held(block);  // Failed: the old block is still the upload's.
-  return nullptr;
+  if (size == 0) {  // As glibc: the block is freed.
+    heap.Free(block);
+    return nullptr;
+  }
+  if (size <= old_size && size > old_size / 2) return block;
+  void* moved = heap.Allocate(size);
+  if (moved == nullptr) return OrNoMemory(nullptr);
+  {
+    // Another thread of the upload may free the block meanwhile.
+    UploadMemoryScope scope;
+    memcpy(moved, block, std::min(old_size, size));
+  }
+  heap.Free(block);
+  return moved;
 }
 
 // strdup and strndup, built from the guarded pieces so that no

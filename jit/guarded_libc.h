@@ -10,14 +10,13 @@
 // - qsort, which moves the elements of its array itself, has the array
 //   probed first. bsearch needs nothing: it only computes addresses and
 //   hands them to the upload's comparison function.
-// - malloc and its siblings record the blocks they hand to uploads, and
-//   free and realloc accept only those: a wild pointer, a block freed
-//   twice or a pointer into the middle of one ends the call instead of
-//   making glibc abort the process. What no check here catches is a write
-//   past the end of a block: it corrupts the heap the server shares, and
-//   glibc may abort later, anywhere. C++ operator new and delete are not
-//   tracked (the C++ library allocates for the upload's std::string
-//   itself), so a bad pointer handed to delete still ends the process.
+// - malloc and its siblings allocate from the upload heap
+//   (upload_heap.h), and free and realloc accept only its live blocks: a
+//   wild pointer, a block freed twice or a pointer into the middle of one
+//   ends the call instead of making glibc abort the process. C++ operator
+//   new and delete stay on glibc's heap (the C++ library allocates for the
+//   upload's std::string itself), so a bad pointer handed to delete still
+//   ends the process.
 // - sscanf is not offered at all: it registers a cleanup handler for its
 //   stream that the guard's jump would run on a dead frame.
 

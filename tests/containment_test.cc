@@ -59,8 +59,9 @@ class ContainmentTest : public ::testing::Test {
     EXPECT_NE(fault.body.find("rolled back to version 1"), std::string::npos)
         << fault.body;
     EXPECT_EQ(Get().body, "\"foobar\"") << "version 1 serves again";
-    EXPECT_TRUE(server_->Running()) << server_->Output();
+    ASSERT_TRUE(server_->Running()) << server_->Output();
     rapidjson::Document doc = Versions();
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("live_version"));
     EXPECT_EQ(doc["live_version"].GetInt(), 1);
     EXPECT_TRUE(doc["versions"][0]["fault"].IsString())
         << "the faulty version is marked";
@@ -131,6 +132,22 @@ TEST_F(ContainmentTest, BadPointerHandedToFree) {
   }
   ExpectContained("bad_library_pointer.bc", "/?in=realloc", 500,
                   "realloc() was handed a pointer");
+}
+
+TEST_F(ContainmentTest, HeapOverflowStaysInTheUploadsHeap) {
+  // Uploads allocate from a heap of their own whose slabs end in guard
+  // pages: running off the end of a block faults there, and the server's
+  // heap is untouched.
+  Start();
+  ExpectContained("bad_library_pointer.bc", "/?in=overflow", 500, "SIGSEGV");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(HttpPost(server_->Url("/update_endpoint"),
+                       ReadFile(SamplePath("string.bc")))
+                  .status,
+              200);
+  }
+  EXPECT_EQ(Get().body, "\"foobar\"");
+  EXPECT_TRUE(server_->Running()) << server_->Output();
 }
 
 TEST_F(ContainmentTest, DestructorFreeingABadPointerWhenDropped) {

@@ -405,7 +405,7 @@ void PrintRows(const MedianReporter& reporter) {
       "BM_RuntimeCallEndpointString", "BM_OrcStub", "-", "info");
   row("strlen of 16 bytes, as uploads call it (guarded)",
       "BM_GuardedLibraryStrlen", "BM_LibraryStrlen", "-", "info");
-  row("malloc(64) + free, as uploads call them (blocks tracked)",
+  row("malloc(64) + free, as uploads call them (upload heap)",
       "BM_GuardedMallocFree", "BM_LibraryMallocFree", "-", "info");
 }
 
