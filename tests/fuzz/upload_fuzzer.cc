@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   runtime->Update(request, &result);
 
   // The call the trial run tried: no parameters. (Other parameters may
-  // make uploaded code corrupt the heap or pass bad pointers to the parts
-  // of the C library no guard covers; README, "When uploaded code fails".)
+  // lead uploaded code to what no guard covers, such as a bad pointer
+  // handed to C++ operator delete; README, "When uploaded code fails".)
   ru::EndpointResult call;
   runtime->CallEndpoint("foobar", {}, &call);
   return 0;
