@@ -10,9 +10,27 @@
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 
 namespace ru {
+namespace {
+
+// Makes every function of the upload touch its stack a page at a time as
+// it grows it, whatever the upload's own attributes say. Without probes a
+// frame or a variable-length array larger than the guard page below a
+// thread's stack steps over it, into whatever lies below (often another
+// thread's stack), instead of faulting there as a stack overflow.
+void RequireStackProbes(llvm::Module& module) {
+  for (llvm::Function& function : module) {
+    if (function.isDeclaration()) continue;
+    function.removeFnAttr("no-stack-arg-probe");
+    function.addFnAttr("probe-stack", "inline-asm");
+    function.addFnAttr("stack-probe-size", "4096");
+  }
+}
+
+}  // namespace
 
 llvm::Expected<std::unique_ptr<ObjectCompiler>> ObjectCompiler::Create(
     int opt_level) {
@@ -55,6 +73,7 @@ llvm::Error ObjectCompiler::Compile(llvm::StringRef bytes,
   if (auto error = CheckModule(module, requirements)) return error;
 
   LoweredInitializers lowered = LowerInitializers(module);
+  RequireStackProbes(module);
   llvm::orc::SimpleCompiler compile(*machine_);
   auto object_or_err = compile(module);
   if (!object_or_err) {

@@ -96,6 +96,17 @@ TEST_F(ContainmentTest, BadPointerHandedToTheServer) {
   ExpectContained("bad_string_pointer.bc", "/", 500, "SIGSEGV");
 }
 
+TEST_F(ContainmentTest, StackGrownPastTheGuardPageAtOnce) {
+  // 12 MiB in one step: without stack probes the array would start below
+  // the guard page of the thread's 8 MiB stack, in someone else's memory.
+  Start();
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    ExpectContained("stack_clash.bc", "/?kb=12288", 500, "stack overflow");
+  }
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
 TEST_F(ContainmentTest, JumpToNoCodeAtAll) {
   // The faulting instruction lies neither in uploaded code nor in the
   // server: the upload jumped through a bad pointer.
