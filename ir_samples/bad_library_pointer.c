@@ -3,13 +3,17 @@
  * destination), strtol, qsort or bsearch (as the array), qsort_readonly
  * (an array in read-only memory), free, realloc, double_free (a block freed
  * twice), free_inside (a pointer into the middle of a block) or overflow
- * (1 MiB written from the start of a 64-byte block). The fault would
+ * (1 MiB written from the start of a 64-byte block), or as the output of
+ * modf, frexp, sincos, time, clock_gettime or rand_r. The fault would
  * happen inside the C library, on the upload's behalf; it is contained
  * (500). */
+#define _GNU_SOURCE /* sincos */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "updateable.h"
 
@@ -71,6 +75,20 @@ int foobar(const ru_args *args, ru_json *out) {
     char *volatile block = malloc(64 + ru_arg_count(args));
     memset(block, 'x', (1 << 20) + ru_arg_count(args));
     free(block);
+  } else if (strcmp(in, "modf") == 0) {
+    result = (long)modf(2.5 + ru_arg_count(args), (double *)wild);
+  } else if (strcmp(in, "frexp") == 0) {
+    result = (long)frexp(2.5 + ru_arg_count(args), (int *)wild);
+  } else if (strcmp(in, "sincos") == 0) {
+    double cosine = 0;
+    sincos(0.5 + ru_arg_count(args), (double *)wild, &cosine);
+    result = (long)cosine;
+  } else if (strcmp(in, "time") == 0) {
+    result = (long)time((time_t *)wild);
+  } else if (strcmp(in, "clock_gettime") == 0) {
+    result = clock_gettime(CLOCK_MONOTONIC, (struct timespec *)wild);
+  } else if (strcmp(in, "rand_r") == 0) {
+    result = rand_r((unsigned *)wild);
   } else if (strcmp(in, "bsearch") == 0) {
     int key = 3;
     result = bsearch(&key, wild, 8, sizeof(int), compare_ints) != 0;

@@ -404,8 +404,9 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome) {
 }
 
 extern "C" void RuTerminate() {
-  // The trap below is the upload's doing: let the handler contain it.
-  if (current != nullptr && current->active) current->reading_upload_memory = 1;
+  FailUploadCall(
+      "called std::terminate (an exception left a noexcept function)");
+  // Outside a guarded call, as std::terminate would: end the process.
   __builtin_trap();
 }
 

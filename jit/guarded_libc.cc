@@ -1,15 +1,16 @@
 #include "jit/guarded_libc.h"
 
-#include <pthread.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-#include <mutex>
-#include <unordered_set>
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "jit/call_guard.h"
@@ -76,6 +77,20 @@ RU_GUARDED(vsnprintf, int,
            (to, size, format, args))
 RU_GUARDED(vsprintf, int, (char* to, const char* format, va_list args),
            (to, format, args))
+
+RU_GUARDED(modf, double, (double x, double* whole), (x, whole))
+RU_GUARDED(modff, float, (float x, float* whole), (x, whole))
+RU_GUARDED(frexp, double, (double x, int* exponent), (x, exponent))
+RU_GUARDED(frexpf, float, (float x, int* exponent), (x, exponent))
+RU_GUARDED(sincos, void, (double x, double* sine, double* cosine),
+           (x, sine, cosine))
+RU_GUARDED(sincosf, void, (float x, float* sine, float* cosine),
+           (x, sine, cosine))
+RU_GUARDED(nan, double, (const char* payload), (payload))
+RU_GUARDED(time, time_t, (time_t * now), (now))
+RU_GUARDED(clock_gettime, int, (clockid_t clock, struct timespec* now),
+           (clock, now))
+RU_GUARDED(rand_r, int, (unsigned* state), (state))
 
 #undef RU_GUARDED
 
@@ -242,7 +257,10 @@ const std::map<std::string, void*>& GuardedLibraryFunctions() {
       RU_ENTRY(vsnprintf),      RU_ENTRY(sprintf),  RU_ENTRY(vsprintf),
       RU_ENTRY(qsort),          RU_ENTRY(malloc),   RU_ENTRY(calloc),
       RU_ENTRY(realloc),        RU_ENTRY(free),     RU_ENTRY(aligned_alloc),
-      RU_ENTRY(posix_memalign),
+      RU_ENTRY(posix_memalign), RU_ENTRY(modf),     RU_ENTRY(modff),
+      RU_ENTRY(frexp),          RU_ENTRY(frexpf),   RU_ENTRY(sincos),
+      RU_ENTRY(sincosf),        RU_ENTRY(nan),      RU_ENTRY(time),
+      RU_ENTRY(clock_gettime),  RU_ENTRY(rand_r),
   };
 #undef RU_ENTRY
   return functions;

@@ -125,7 +125,8 @@ TEST_F(ContainmentTest, BadPointerHandedToTheCLibrary) {
   Start();
   for (const char* function :
        {"memcpy", "strlen", "strcmp", "strdup", "snprintf", "sprintf", "strtol",
-        "qsort", "qsort_readonly", "bsearch"}) {
+        "qsort", "qsort_readonly", "bsearch", "modf", "frexp", "sincos", "time",
+        "clock_gettime", "rand_r"}) {
     SCOPED_TRACE(function);
     ExpectContained("bad_library_pointer.bc", std::string("/?in=") + function,
                     500, "SIGSEGV");
@@ -183,6 +184,12 @@ TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
       << result.body;
   EXPECT_EQ(Get("/healthz").status, 200);
   EXPECT_TRUE(server_->Running());
+}
+
+TEST_F(ContainmentTest, ExceptionLeavingNoexceptIsNamed) {
+  Start();
+  ExpectContained("throws_through_noexcept.bc", "/?throw=1", 500,
+                  "called std::terminate");
 }
 
 TEST_F(ContainmentTest, WithoutAutoRollbackEveryCallFailsAndIsLoggedOnce) {
