@@ -1,10 +1,11 @@
 // The objects behind the opaque `ru_args` and `ru_json` of updateable.h, and
 // the per-thread record of which of them belong to the call in progress.
 //
-// Uploaded code only ever sees pointers to these. Every ru_ function checks
-// that the pointer it was given is the one of the current call on its
-// thread, so a stray or forged pointer is reported as misuse instead of
-// being dereferenced by the server.
+// Uploaded code never sees pointers to these, only the handles below. Every
+// ru_ function checks that the pointer it was given is a handle (or the
+// current call's own object, for the server's code), so a stray or forged
+// pointer is reported as misuse instead of being dereferenced by the
+// server.
 
 #ifndef RUNTIME_UPDATER_JIT_CALL_FRAME_H_
 #define RUNTIME_UPDATER_JIT_CALL_FRAME_H_
@@ -78,6 +79,15 @@ struct CallResult {
   std::string body;   // The JSON text when ok.
   std::string error;  // The reason when not ok.
 };
+
+// What uploaded code is handed in place of the current call's objects:
+// addresses inside a region the process reserves with no access at all.
+// The ru_ functions accept them and work on the current call's objects; a
+// load or store the upload makes through them faults, as the upload's
+// crash, instead of reaching the server's memory. The same two addresses
+// serve every thread and every call.
+const ru_args* UploadArgsHandle();
+ru_json* UploadOutHandle();
 
 // Turns a finished call into its result: misuse of the API first, then
 // ru_fail or a non-zero return, then the written value ("null" if none).

@@ -32,8 +32,9 @@ Status Runtime::Impl::CallEndpoint(const std::string& function,
     PinnedTable pinned;
     result->version = slot->live.load(std::memory_order_acquire);
     ScopedCallFrame frame(&args, &out);
-    returned = GuardedEndpointCall(reinterpret_cast<EndpointFn>(slot->stub),
-                                   &args, &out, &outcome);
+    returned =
+        GuardedEndpointCall(reinterpret_cast<EndpointFn>(slot->stub),
+                            UploadArgsHandle(), UploadOutHandle(), &outcome);
   }
 
   switch (outcome.kind) {

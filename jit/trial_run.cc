@@ -41,7 +41,8 @@ using ValueFn = int64_t (*)();
     ru_args args{params};
     ru_json out;
     ScopedCallFrame frame(&args, &out);
-    reinterpret_cast<EndpointFn>(address)(&args, &out);
+    reinterpret_cast<EndpointFn>(address)(UploadArgsHandle(),
+                                          UploadOutHandle());
   } else {
     reinterpret_cast<ValueFn>(address)();
   }

@@ -107,6 +107,14 @@ TEST_F(ContainmentTest, StackGrownPastTheGuardPageAtOnce) {
   EXPECT_EQ(Get("/healthz").status, 200);
 }
 
+TEST_F(ContainmentTest, WritesThroughTheHandedPointersFault) {
+  Start();
+  for (const char* touch : {"/", "/?touch=out", "/?touch=args"}) {
+    SCOPED_TRACE(touch);
+    ExpectContained("forges_result.bc", touch, 500, "SIGSEGV");
+  }
+}
+
 TEST_F(ContainmentTest, JumpToNoCodeAtAll) {
   // The faulting instruction lies neither in uploaded code nor in the
   // server: the upload jumped through a bad pointer.

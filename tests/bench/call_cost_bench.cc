@@ -207,7 +207,8 @@ void BM_GuardedCall(benchmark::State& state) {
       int version = live.load(std::memory_order_acquire);
       benchmark::DoNotOptimize(version);
       ru::ScopedCallFrame frame(&args, &out);
-      returned = ru::GuardedEndpointCall(stub, &args, &out, &outcome);
+      returned = ru::GuardedEndpointCall(stub, ru::UploadArgsHandle(),
+                                         ru::UploadOutHandle(), &outcome);
     }
     benchmark::DoNotOptimize(returned);
   }
@@ -228,7 +229,8 @@ void BM_GuardedCallPerRequest(benchmark::State& state) {
       int version = live.load(std::memory_order_acquire);
       benchmark::DoNotOptimize(version);
       ru::ScopedCallFrame frame(&args, &out);
-      returned = ru::GuardedEndpointCall(stub, &args, &out, &outcome);
+      returned = ru::GuardedEndpointCall(stub, ru::UploadArgsHandle(),
+                                         ru::UploadOutHandle(), &outcome);
     }
     ru::CallResult result = ru::FinishCall("foobar", returned, &out);
     benchmark::DoNotOptimize(result);
