@@ -26,6 +26,7 @@ namespace {
 constexpr size_t kAltStackBytes = 64 * 1024;
 // Faults this far below a thread's stack are taken for a stack overflow.
 constexpr uintptr_t kOverflowZone = 1 << 20;
+constexpr size_t kCushionBytes = 1024;
 
 int TimeoutSignal() { return SIGRTMIN + 4; }
 
@@ -55,6 +56,7 @@ struct ThreadGuard {
   uint64_t tag = 0;
   bool stack_overflow = false;
   const char* why = nullptr;  // Set by FailUploadCall instead of a signal.
+  GuardOutcome* outcome = nullptr;  // Of the call in progress.
 
   uintptr_t stack_low = 0;
   pthread_t thread;
@@ -334,8 +336,17 @@ int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
   guard->jump_kind = 0;
   guard->stack_overflow = false;
   guard->why = nullptr;
+  guard->outcome = outcome;
   guard->in_call.store(true, std::memory_order_release);
   volatile int result = -1;
+  // Room between this frame and the upload's: a buffer overrun in the
+  // upload's outermost frame runs into this instead of this frame's own
+  // state. Whatever of that state a larger overrun may still have hit is
+  // not trusted after a jump back: it is read again from the thread's
+  // guard.
+  volatile char* cushion =
+      static_cast<volatile char*>(__builtin_alloca(kCushionBytes));
+  cushion[0] = 0;
 
   if (__builtin_setjmp(guard->resume) == 0) {
     guard->active = 1;
@@ -349,7 +360,9 @@ int RunGuarded(int (*call)(void*), void* context, GuardOutcome* outcome) {
     }
     guard->active = 0;
   } else {
-    // Back from the signal handler.
+    // Back from the signal handler, or from FailUploadCall.
+    guard = current;
+    outcome = guard->outcome;
     outcome->kind = guard->jump_kind == 2 ? GuardOutcome::Kind::kTimedOut
                                           : GuardOutcome::Kind::kCrashed;
     outcome->signal = guard->signal;
@@ -407,6 +420,13 @@ extern "C" void RuTerminate() {
   FailUploadCall(
       "called std::terminate (an exception left a noexcept function)");
   // Outside a guarded call, as std::terminate would: end the process.
+  __builtin_trap();
+}
+
+extern "C" void RuStackSmashed() {
+  FailUploadCall(
+      "overflowed a buffer on its stack (the stack protector caught it on "
+      "return)");
   __builtin_trap();
 }
 

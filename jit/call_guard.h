@@ -63,6 +63,11 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome);
 // instead of ending the process.
 extern "C" [[noreturn]] void RuTerminate();
 
+// The __stack_chk_fail offered to uploads (reached when a function of the
+// upload finds its stack canary overwritten on return): ends the guarded
+// call as a crash of the upload before the damaged frame is returned to.
+extern "C" [[noreturn]] void RuStackSmashed();
+
 // Tells the guard, for the scope's lifetime, that the calling thread works
 // on memory through pointers that uploaded code handed over: a fault inside
 // the scope ends the guarded call as the upload's crash. Only for code that

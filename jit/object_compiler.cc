@@ -20,13 +20,20 @@ namespace {
 // it grows it, whatever the upload's own attributes say. Without probes a
 // frame or a variable-length array larger than the guard page below a
 // thread's stack steps over it, into whatever lies below (often another
-// thread's stack), instead of faulting there as a stack overflow.
+// thread's stack), instead of faulting there as a stack overflow. Also
+// puts a canary in every frame with an array or an address-taken local,
+// checked on return, so that a local buffer overrun is caught before the
+// damaged frame returns into the server.
 void RequireStackProbes(llvm::Module& module) {
   for (llvm::Function& function : module) {
     if (function.isDeclaration()) continue;
     function.removeFnAttr("no-stack-arg-probe");
     function.addFnAttr("probe-stack", "inline-asm");
     function.addFnAttr("stack-probe-size", "4096");
+    if (!function.hasFnAttribute(llvm::Attribute::StackProtectReq)) {
+      function.removeFnAttr(llvm::Attribute::StackProtect);
+      function.addFnAttr(llvm::Attribute::StackProtectStrong);
+    }
   }
 }
 

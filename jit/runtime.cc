@@ -62,6 +62,7 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
   offered_["__cxa_atexit"] =
       reinterpret_cast<void*>(&RuRegisterStaticDestructor);
   offered_["_ZSt9terminatev"] = reinterpret_cast<void*>(&RuTerminate);
+  offered_["__stack_chk_fail"] = reinterpret_cast<void*>(&RuStackSmashed);
   offered_["__ru_pinned_target"] = reinterpret_cast<void*>(&RuPinnedTarget);
 
   if (options_.compile_in_process) {

@@ -115,6 +115,12 @@ TEST_F(ContainmentTest, WritesThroughTheHandedPointersFault) {
   }
 }
 
+TEST_F(ContainmentTest, LocalBufferOverrunIsCaughtOnReturn) {
+  Start();
+  ExpectContained("stack_overrun.bc", "/?by=48", 500,
+                  "overflowed a buffer on its stack");
+}
+
 TEST_F(ContainmentTest, JumpToNoCodeAtAll) {
   // The faulting instruction lies neither in uploaded code nor in the
   // server: the upload jumped through a bad pointer.
