@@ -179,7 +179,6 @@ const std::vector<std::string>& CuratedLibraryNames() {
       "__udivti3",
       "__modti3",
       "__umodti3",
-      "__muloti4",
       "__powidf2",
       "__powisf2",
       "__fixdfti",
