@@ -203,17 +203,28 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
   result->created = false;
 
   result->function = target.name;
-  // The same bytes as an existing version: that version, not a new one.
+  // The same bytes as an existing version: that version, not a new one,
+  // after the same trial run a new one would get (also when it failed
+  // while live before: it keeps that mark).
   for (const Version& version : target.versions) {
     if (reviving || version.record.sha256 != result->sha256) continue;
-    result->version = version.record.number;
-    if (request.dry_run ||
-        version.record.number == slot->live.load(std::memory_order_relaxed)) {
+    int existing = version.record.number;
+    result->version = existing;
+    if (existing == slot->live.load(std::memory_order_relaxed)) {
       result->compile_ms = MillisecondsSince(start);
       return Status::Ok();
     }
     bool recompiled;
-    Status status = Activate(*slot, version.record.number, &recompiled);
+    Status status = EnsureResident(*slot, existing, &recompiled);
+    if (status.ok() && request.probe) {
+      Clock::time_point stage = Clock::now();
+      status = TrialRun(slot->versions[existing - 1].code, slot->endpoint,
+                        request.probe_params, options_.probe_timeout_ms);
+      result->trial_ms = MillisecondsSince(stage);
+    }
+    if (status.ok() && !request.dry_run) {
+      status = MakeLive({{slot, existing}});
+    }
     result->compile_ms = MillisecondsSince(start);
     return status;
   }

@@ -189,6 +189,20 @@ TEST_F(ContainmentTest, DestructorFreeingABadPointerWhenDropped) {
   EXPECT_TRUE(server_->Running()) << server_->Output();
 }
 
+TEST_F(ContainmentTest, SameBytesAsAnEarlierVersionGetTheTrialRunToo) {
+  Start();
+  Install("string.bc");
+  Install("bad_library_pointer.bc", "?probe=in%3Dnothing");
+  ASSERT_EQ(HttpPost(server_->Url("/rollback?function=foobar"), "").status,
+            200);
+  // The default trial (no parameters: memcpy from a wild pointer) crashes.
+  HttpResult again = HttpPost(server_->Url("/update_endpoint"),
+                              ReadFile(SamplePath("bad_library_pointer.bc")));
+  EXPECT_EQ(again.status, 422) << again.body;
+  EXPECT_NE(again.body.find("trial run"), std::string::npos) << again.body;
+  EXPECT_EQ(Get().body, "\"foobar\"");
+}
+
 TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
   Start();
   Install("throws.bc");
