@@ -299,8 +299,31 @@ const char* SignalName(int signal) {
 
 }  // namespace
 
+namespace {
+
+// The C++ library calls std::terminate itself when an upload's exception
+// cannot be handled (no memory to allocate it, a rethrow with nothing
+// caught, a throw during unwinding); inside a guarded call that ends the
+// call, elsewhere the handler that was installed before runs.
+std::terminate_handler previous_terminate = nullptr;
+
+const char kTerminated[] =
+    "called std::terminate (an exception left a noexcept function, or the "
+    "C++ runtime could not handle one)";
+
+[[noreturn]] void OnTerminate() {
+  FailUploadCall(kTerminated);
+  if (previous_terminate != nullptr) previous_terminate();
+  std::abort();
+}
+
+}  // namespace
+
 void InstallCallGuard(const CodeMap* map, int64_t timeout_ms) {
   code_map = map;
+  if (previous_terminate == nullptr) {
+    previous_terminate = std::set_terminate(&OnTerminate);
+  }
   if (image_range_count == 0) dl_iterate_phdr(&AddImageRanges, nullptr);
   timeout_nanos = timeout_ms * 1000000LL;
 
@@ -417,8 +440,7 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome) {
 }
 
 extern "C" void RuTerminate() {
-  FailUploadCall(
-      "called std::terminate (an exception left a noexcept function)");
+  FailUploadCall(kTerminated);
   // Outside a guarded call, as std::terminate would: end the process.
   __builtin_trap();
 }

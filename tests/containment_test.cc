@@ -220,6 +220,12 @@ TEST_F(ContainmentTest, ExceptionLeavingNoexceptIsNamed) {
                   "called std::terminate");
 }
 
+TEST_F(ContainmentTest, TerminateFromTheCppRuntimeEndsTheCall) {
+  Start();
+  ExpectContained("exception_out_of_memory.bc", "/?huge=1", 500,
+                  "called std::terminate");
+}
+
 TEST_F(ContainmentTest, WithoutAutoRollbackEveryCallFailsAndIsLoggedOnce) {
   Start({"--auto_rollback=false"});
   Install("string.bc");
