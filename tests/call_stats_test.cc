@@ -10,6 +10,7 @@
 
 #include "jit/runtime.h"
 #include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace ru {
 namespace {
@@ -20,9 +21,8 @@ using ru_test::SamplePath;
 class CallStatsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/ru-call-stats-test-XXXXXX";
     RuntimeOptions options;
-    options.state_dir = mkdtemp(pattern);
+    options.state_dir = ru_test::MakeTempDir("ru-call-stats-test");
     options.sync_writes = false;
     options.helper_executable = RU_SERVER_BINARY;
     std::vector<std::string> notes;

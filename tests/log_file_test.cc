@@ -14,6 +14,7 @@
 
 #include "http/log_settings.h"
 #include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace ru {
 namespace {
@@ -22,10 +23,7 @@ using ru_test::ReadFile;
 
 class LogFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/ru-log-test-XXXXXX";
-    dir_ = mkdtemp(pattern);
-  }
+  void SetUp() override { dir_ = ru_test::MakeTempDir("ru-log-test"); }
 
   std::unique_ptr<LogFile> Open(LogMode mode, uint64_t max_bytes = 1000,
                                 int copies = 3) {

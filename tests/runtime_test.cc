@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
 
 // Counted by ir_samples/destructor_probe.cc, which the runtime under test
 // is allowed to reach.
@@ -22,8 +23,7 @@ using ru_test::SamplePath;
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/ru-runtime-test-XXXXXX";
-    state_dir_ = mkdtemp(pattern);
+    state_dir_ = ru_test::MakeTempDir("ru-runtime-test");
     RuntimeOptions options;
     options.resident_versions = 2;
     options.state_dir = state_dir_;

@@ -11,13 +11,14 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/temp_dir.h"
+
 namespace ru_test {
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::string dir)
     : args_(std::move(args)), dir_(std::move(dir)) {
   if (dir_.empty()) {
-    char pattern[] = "/tmp/ru-test-XXXXXX";
-    dir_ = mkdtemp(pattern);
+    dir_ = MakeTempDir("ru-test");
   }
 }
 
