@@ -163,6 +163,7 @@ void Runtime::Impl::Restore(Slot& slot, const StoredFunction& stored,
                         ? Status::Internal("the version's record is missing")
                         : Activate(slot, number, &recompiled);
     if (status.ok()) {
+      slot.previous_live = -1;  // What was live before the restart is unknown.
       notes->push_back("restored " + slot.name + " version " +
                        std::to_string(number) + " of " +
                        std::to_string(slot.versions.size()));

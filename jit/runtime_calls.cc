@@ -111,11 +111,19 @@ std::string Runtime::Impl::HandleFault(Slot& slot, int number,
     return aftermath;
   }
 
-  // The newest version before the faulty one that has not failed itself.
+  // The version that was live before, if it is known and has not failed
+  // itself; else the newest version before the faulty one that has not.
+  auto good = [&slot](int candidate) {
+    return candidate == 0 ||
+           (slot.versions[candidate - 1].record.fault.empty() &&
+            !slot.versions[candidate - 1].record.sha256.empty());
+  };
   int target = number - 1;
-  while (target > 0 && (!slot.versions[target - 1].record.fault.empty() ||
-                        slot.versions[target - 1].record.sha256.empty())) {
-    --target;
+  while (target > 0 && !good(target)) --target;
+  int before = slot.previous_live;
+  if (before >= 0 && before != number &&
+      before <= static_cast<int>(slot.versions.size()) && good(before)) {
+    target = before;
   }
   bool recompiled;
   std::vector<std::pair<Slot*, int>> changes = UndoSet(slot, -1);

@@ -70,6 +70,9 @@ struct Slot {
   std::vector<Version> versions;  // versions[i].record.number == i + 1.
   std::list<int> resident;        // Numbers with code loaded, oldest first.
   std::atomic<int> live{0};       // 0: the built-in version; read freely.
+  // The version that was live before `live` became live in this process;
+  // -1 when unknown (none yet, or since a restart).
+  int previous_live = -1;
   // Created by an upload (not one of the server's own functions).
   bool created_at_run_time = false;
   // Once a function has been updated together with others, its stub leads

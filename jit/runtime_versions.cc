@@ -151,6 +151,10 @@ Status Runtime::Impl::MakeLive(
   }
   if (!status.ok()) return status;
 
+  for (const auto& [slot, number] : changes) {
+    int was = slot->live.load(std::memory_order_relaxed);
+    if (was != number) slot->previous_live = was;
+  }
   if (changes.size() == 1) {
     SwitchStub(*changes[0].first, changes[0].second);
   } else {

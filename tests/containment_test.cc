@@ -203,6 +203,20 @@ TEST_F(ContainmentTest, SameBytesAsAnEarlierVersionGetTheTrialRunToo) {
   EXPECT_EQ(Get().body, "\"foobar\"");
 }
 
+TEST_F(ContainmentTest, RollbackAfterAFaultReturnsToWhatWasLiveBefore) {
+  Start();
+  Install("string.bc");
+  Install("null_deref.bc");
+  Install("cube_diff.bc");
+  // The same bytes as version 2: version 2 is live again, after version 3.
+  Install("null_deref.bc");
+  HttpResult fault = Get();
+  EXPECT_EQ(fault.status, 500) << fault.body;
+  EXPECT_NE(fault.body.find("rolled back to version 3"), std::string::npos)
+      << fault.body;
+  EXPECT_EQ(Versions()["live_version"].GetInt(), 3);
+}
+
 TEST_F(ContainmentTest, EscapingCppExceptionIs500) {
   Start();
   Install("throws.bc");
