@@ -1,5 +1,6 @@
 #include "jit/call_guard.h"
 
+#include <cxxabi.h>
 #include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -311,7 +312,20 @@ const char kTerminated[] =
     "called std::terminate (an exception left a noexcept function, or the "
     "C++ runtime could not handle one)";
 
+// The C++ runtime marks the exception it gives up on as caught before it
+// calls std::terminate; leaving by a jump would keep it on this thread's
+// list of caught exceptions for good, so those catches are ended first.
+// Calls of uploaded code never start inside a catch block of the server,
+// so every such catch is the upload's.
+void EndUploadCatches() {
+  if (current == nullptr || !current->active) return;
+  while (abi::__cxa_current_exception_type() != nullptr) {
+    abi::__cxa_end_catch();
+  }
+}
+
 [[noreturn]] void OnTerminate() {
+  EndUploadCatches();
   FailUploadCall(kTerminated);
   if (previous_terminate != nullptr) previous_terminate();
   std::abort();
@@ -329,7 +343,7 @@ void InstallCallGuard(const CodeMap* map, int64_t timeout_ms) {
 
   struct sigaction action = {};
   action.sa_sigaction = &OnFault;
-  // SA_NODEFER: the handler leaves by siglongjmp without restoring the
+  // SA_NODEFER: the handler leaves by a longjmp that does not restore the
   // signal mask, so the signal must not stay blocked.
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&action.sa_mask);
@@ -440,6 +454,7 @@ bool GuardedVoidCall(void (*fn)(void*), void* arg, GuardOutcome* outcome) {
 }
 
 extern "C" void RuTerminate() {
+  EndUploadCatches();
   FailUploadCall(kTerminated);
   // Outside a guarded call, as std::terminate would: end the process.
   __builtin_trap();

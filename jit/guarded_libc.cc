@@ -203,35 +203,14 @@ char* Guarded_strndup(const char* text, size_t limit) {
   return CopyOfFirst(text, Guarded_strnlen(text, limit));
 }
 
-// Touches every page of [base, base + count * size) inside an
-// UploadMemoryScope, each with an atomic read-modify-write that changes
-// nothing: an array that is not wholly mapped and writable faults here, as
-// the upload's crash. An overflowing size runs off the end of the address
-// space and faults the same way.
-void ProbeWritable(void* base, size_t count, size_t size) {
-  uintptr_t first = reinterpret_cast<uintptr_t>(base);
-  size_t bytes = 0;
-  if (__builtin_mul_overflow(count, size, &bytes)) bytes = SIZE_MAX;
-  uintptr_t last = 0;
-  if (__builtin_add_overflow(first, bytes - 1, &last)) last = UINTPTR_MAX;
-  constexpr uintptr_t kPage = 4096;
-  UploadMemoryScope scope;
-  for (uintptr_t at = first;; at = (at & ~(kPage - 1)) + kPage) {
-    __atomic_fetch_or(reinterpret_cast<unsigned char*>(at), 0,
-                      __ATOMIC_RELAXED);
-    if ((last & ~(kPage - 1)) == (at & ~(kPage - 1))) break;
-  }
-  __atomic_fetch_or(reinterpret_cast<unsigned char*>(last), 0,
-                    __ATOMIC_RELAXED);
-}
-
-// qsort moves the elements itself, so its array is probed first; the sort
-// then runs outside the scope, and the comparison function it calls, being
-// uploaded code, is guarded as any other. qsort's scratch buffer is lost if
-// that function faults.
+// qsort moves the elements itself, so it runs inside the scope as a
+// whole: a bad or read-only array, or one the comparison function frees
+// in the middle of the sort, faults as the upload's crash. The comparison
+// function is uploaded code and guarded anyway. qsort's scratch buffer,
+// when it needed one from malloc, is lost then.
 void Guarded_qsort(void* base, size_t count, size_t size,
                    int (*compare)(const void*, const void*)) {
-  if (count > 1 && size > 0) ProbeWritable(base, count, size);
+  UploadMemoryScope scope;
   ::qsort(base, count, size, compare);
 }
 

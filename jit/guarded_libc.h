@@ -7,8 +7,8 @@
 //   state are treated so: leaving one of them in the middle by the guard's
 //   jump leaves nothing broken behind. The formatting functions may have a
 //   scratch buffer allocated when they fault; that buffer is lost.
-// - qsort, which moves the elements of its array itself, has the array
-//   probed first. bsearch needs nothing: it only computes addresses and
+// - qsort, which moves the elements of its array itself, runs inside the
+//   scope as a whole. bsearch needs nothing: it only computes addresses and
 //   hands them to the upload's comparison function.
 // - malloc and its siblings allocate from the upload heap
 //   (upload_heap.h), and free and realloc accept only its live blocks: a

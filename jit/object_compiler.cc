@@ -32,6 +32,8 @@ void RequireStackProbes(llvm::Module& module) {
     function.addFnAttr("stack-probe-size", "4096");
     if (!function.hasFnAttribute(llvm::Attribute::StackProtectReq)) {
       function.removeFnAttr(llvm::Attribute::StackProtect);
+      // A safe stack would move the buffers the canary guards elsewhere.
+      function.removeFnAttr(llvm::Attribute::SafeStack);
       function.addFnAttr(llvm::Attribute::StackProtectStrong);
     }
   }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <exception>
+
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -168,6 +170,15 @@ TEST_F(RuntimeTest, StaticDestructorsRunWhenTheVersionIsDropped) {
     usleep(10000);  // The reclaimer frees it after a grace period.
   }
   EXPECT_EQ(ru_test_destructors_run, 1) << "run exactly once, when dropped";
+}
+
+TEST_F(RuntimeTest, TerminateLeavesNoCaughtExceptionBehind) {
+  // The C++ runtime marks the exception as caught before std::terminate;
+  // the call ends by a jump, which must not leave it on this thread.
+  ASSERT_TRUE(Upload("throws_through_noexcept.bc").ok());
+  EXPECT_NE(Call({{"throw", "1"}}).find("called std::terminate"),
+            std::string::npos);
+  EXPECT_TRUE(std::current_exception() == nullptr);
 }
 
 TEST_F(RuntimeTest, TextualIrAndOlderClangAreAccepted) {

@@ -14,7 +14,8 @@ std::mutex made_mutex;
 std::vector<std::string>* made = nullptr;
 
 void RemoveMade() {
-  if (getenv("RU_KEEP_TEST_DIRS") != nullptr) return;
+  const char* keep = getenv("RU_KEEP_TEST_DIRS");
+  if (keep != nullptr && *keep != '\0' && std::string(keep) != "0") return;
   std::lock_guard<std::mutex> lock(made_mutex);
   for (const std::string& dir : *made) {
     std::error_code ignored;
