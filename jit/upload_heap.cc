@@ -12,6 +12,8 @@ namespace {
 constexpr size_t kPage = 4096;
 constexpr size_t kSlabBytes = 64 * 1024;
 constexpr size_t kLargestSmall = 4096;
+// How much address space freed large blocks may keep reserved.
+constexpr size_t kRetiredLimit = size_t{1} << 30;
 
 // Block sizes of the small classes: steps of 16 bytes up to 256, then four
 // steps per doubling up to 4 KiB, so that no block wastes more than about
@@ -118,7 +120,13 @@ void* UploadHeap::AllocateMapped(size_t size, size_t alignment, Block* block) {
   // the block starts at the first aligned address in it.
   size_t extra = alignment > kPage ? alignment - kPage : 0;
   size_t bytes = usable + extra + kPage;
-  uintptr_t mapping = MapWithGuard(bytes);
+  uintptr_t mapping = TakeRetired(bytes);
+  if (mapping != 0 && mprotect(reinterpret_cast<void*>(mapping), bytes - kPage,
+                               PROT_READ | PROT_WRITE) != 0) {
+    munmap(reinterpret_cast<void*>(mapping), bytes);
+    mapping = 0;
+  }
+  if (mapping == 0) mapping = MapWithGuard(bytes);
   if (mapping == 0) return nullptr;
   uintptr_t start = RoundUp(mapping, std::max(alignment, kPage));
   block->size = usable + (mapping + extra - start);
@@ -143,8 +151,37 @@ bool UploadHeap::Free(void* pointer) {
       return true;
     }
   }
-  munmap(reinterpret_cast<void*>(block.mapping), block.mapping_bytes);
+  Retire(block.mapping, block.mapping_bytes);
   return true;
+}
+
+// A freed mapping is made inaccessible and its memory given back, but the
+// address range stays reserved (up to kRetiredLimit in all) and is reused
+// only for another large block: a use of the block after it was freed
+// faults, or reaches another block of the upload's, never memory the
+// system has since handed to the server.
+void UploadHeap::Retire(uintptr_t mapping, size_t bytes) {
+  void* start = reinterpret_cast<void*>(mapping);
+  if (mprotect(start, bytes, PROT_NONE) == 0 &&
+      madvise(start, bytes, MADV_DONTNEED) == 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (retired_bytes_ + bytes <= kRetiredLimit) {
+      retired_.emplace(bytes, mapping);
+      retired_bytes_ += bytes;
+      return;
+    }
+  }
+  munmap(start, bytes);
+}
+
+uintptr_t UploadHeap::TakeRetired(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = retired_.find(bytes);
+  if (found == retired_.end()) return 0;
+  uintptr_t mapping = found->second;
+  retired_.erase(found);
+  retired_bytes_ -= bytes;
+  return mapping;
 }
 
 bool UploadHeap::SizeOf(void* pointer, size_t* size) {

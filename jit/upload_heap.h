@@ -16,8 +16,11 @@
 // Small blocks (up to 4 KiB) come from 64 KiB slabs, one size class per
 // slab, and are reused once freed; slabs are never returned to the system.
 // Larger blocks, and blocks aligned to more than 16 bytes, get a mapping
-// each, returned when they are freed (the kernel's limit on mappings per
-// process, 65530 by default, bounds how many can be live at once).
+// each (the kernel's limit on mappings per process, 65530 by default,
+// bounds how many can be live at once). A freed one keeps its address range
+// reserved and inaccessible, up to 1 GiB in all, for the next large block
+// of the same length: a use after free faults instead of reaching memory
+// the system has meanwhile given to the server.
 //
 // Thread-safe. The lock is held across fork, so a trial run's child never
 // starts with it taken by a thread it does not have.
@@ -27,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -69,6 +73,9 @@ class UploadHeap {
 
   void* AllocateSmall(int size_class);
   void* AllocateMapped(size_t size, size_t alignment, Block* block);
+  void Retire(uintptr_t mapping, size_t bytes);
+  // A retired mapping of exactly `bytes`, no longer retired; 0 if none.
+  uintptr_t TakeRetired(size_t bytes);
 
   static void LockForFork();
   static void UnlockAfterFork();
@@ -80,6 +87,9 @@ class UploadHeap {
   std::vector<std::vector<uintptr_t>> free_lists_;
   std::vector<uintptr_t> slab_next_;
   std::vector<uintptr_t> slab_end_;
+  // Freed mappings kept reserved, inaccessible, by their length.
+  std::multimap<size_t, uintptr_t> retired_;
+  size_t retired_bytes_ = 0;
 };
 
 }  // namespace ru
