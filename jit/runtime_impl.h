@@ -56,6 +56,11 @@ inline std::string Sha256Hex(std::string_view bytes) {
 struct Version {
   VersionRecord record;
   LoadedCode code;  // Empty unless the machine code is resident.
+  // The parameters of the last trial run it passed in this process, when
+  // it has passed one: the same bytes uploaded again with the same
+  // parameters need not be tried again.
+  bool tried = false;
+  QueryParams tried_with;
 };
 
 // One updatable function: its stub and its versions.

@@ -220,11 +220,18 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     }
     bool recompiled;
     Status status = EnsureResident(*slot, existing, &recompiled);
-    if (status.ok() && request.probe) {
+    Version& again = slot->versions[existing - 1];
+    bool tried = again.tried && again.tried_with == request.probe_params &&
+                 again.record.fault.empty();
+    if (status.ok() && request.probe && !tried) {
       Clock::time_point stage = Clock::now();
-      status = TrialRun(slot->versions[existing - 1].code, slot->endpoint,
-                        request.probe_params, options_.probe_timeout_ms);
+      status = TrialRun(again.code, slot->endpoint, request.probe_params,
+                        options_.probe_timeout_ms);
       result->trial_ms = MillisecondsSince(stage);
+      if (status.ok()) {
+        again.tried = true;
+        again.tried_with = request.probe_params;
+      }
     }
     if (status.ok() && !request.dry_run) {
       status = MakeLive({{slot, existing}});
@@ -293,7 +300,8 @@ Status Runtime::Impl::Update(const UpdateRequest& request,
     DiscardLocked(*code_or_err);
     return status;
   }
-  slot->versions.push_back(Version{record, *code_or_err});
+  slot->versions.push_back(
+      Version{record, *code_or_err, request.probe, request.probe_params});
   result->created = true;
   result->store_ms = MillisecondsSince(stage);
   FaultPoint("update.recorded");
