@@ -90,6 +90,13 @@ bool misuse_ends_process = false;
 struct ImageRange {
   uintptr_t begin;
   uintptr_t end;
+  // The C++ library: uploads call its std::string and exception members
+  // directly, with pointers of their own, so a fault there inside a
+  // guarded call is the upload's. Those members take no lock (the
+  // exception runtime's emergency pool, which does, serves only when
+  // malloc fails), and the server's own code that runs inside a guarded
+  // call (the ru_ functions) hands the library no pointer of the upload's.
+  bool cxx_library;
 };
 constexpr int kMaxImageRanges = 1024;
 ImageRange image_ranges[kMaxImageRanges];
@@ -107,7 +114,10 @@ int AddImageRanges(dl_phdr_info* info, size_t, void*) {
       return 1;
     }
     uintptr_t begin = info->dlpi_addr + segment.p_vaddr;
-    image_ranges[image_range_count++] = {begin, begin + segment.p_memsz};
+    bool cxx_library = info->dlpi_name != nullptr &&
+                       std::strstr(info->dlpi_name, "/libstdc++.so") != nullptr;
+    image_ranges[image_range_count++] = {begin, begin + segment.p_memsz,
+                                         cxx_library};
   }
   return 0;
 }
@@ -116,6 +126,15 @@ int AddImageRanges(dl_phdr_info* info, size_t, void*) {
 // Libraries loaded after the guard was installed are not known; a fault in
 // them during a guarded call is taken for the upload's. The server loads
 // none at run time.
+bool InCxxLibrary(uintptr_t pc) {
+  for (int i = 0; i < image_range_count; ++i) {
+    if (pc >= image_ranges[i].begin && pc < image_ranges[i].end) {
+      return image_ranges[i].cxx_library;
+    }
+  }
+  return false;
+}
+
 bool InLoadedImage(uintptr_t pc) {
   if (!image_ranges_complete) return true;
   for (int i = 0; i < image_range_count; ++i) {
@@ -195,7 +214,9 @@ void OnFault(int signal, siginfo_t* info, void* context) {
                     address < guard->stack_low + 4096 &&
                     address + kOverflowZone > guard->stack_low;
     bool wild = !in_upload && !InLoadedImage(pc);
-    if (in_upload || wild || guard->reading_upload_memory || overflow) {
+    bool cxx_library = !in_upload && !wild && InCxxLibrary(pc);
+    if (in_upload || wild || cxx_library || guard->reading_upload_memory ||
+        overflow) {
       guard->active = 0;
       guard->signal = signal;
       guard->pc = pc;

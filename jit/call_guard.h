@@ -7,8 +7,10 @@
 // How it works: each thread that calls uploaded code gets an alternate
 // signal stack (so a stack overflow can still be handled) and a jump
 // buffer. The handler checks that the thread is inside a guarded call and
-// that the faulting instruction lies in uploaded code (CodeMap), or in no
-// code at all (a jump through a bad pointer), before it jumps. A watchdog
+// that the faulting instruction lies in uploaded code (CodeMap), in no code
+// at all (a jump through a bad pointer), or in the C++ library (whose
+// string and exception members uploads call with pointers of their own),
+// before it jumps. A watchdog
 // thread interrupts calls past the limit with a signal of its own; the handler
 // ends the call only when the thread is executing uploaded code at that moment,
 // never inside the C library or the server.

@@ -147,6 +147,11 @@ TEST_F(ContainmentTest, BadPointerHandedToTheCLibrary) {
   }
 }
 
+TEST_F(ContainmentTest, BadObjectHandedToTheCppLibrary) {
+  Start();
+  ExpectContained("bad_string_object.bc", "/?bad=1", 500, "SIGSEGV");
+}
+
 TEST_F(ContainmentTest, BadPointerHandedToFree) {
   // glibc aborts on these; the server checks the pointer is a live block
   // of the upload's first.
