@@ -122,25 +122,17 @@ int AddImageRanges(dl_phdr_info* info, size_t, void*) {
   return 0;
 }
 
-// Whether `pc` lies in the code of the program or of a shared library.
-// Libraries loaded after the guard was installed are not known; a fault in
-// them during a guarded call is taken for the upload's. The server loads
-// none at run time.
-bool InCxxLibrary(uintptr_t pc) {
+// The executable segment `pc` lies in, or null when it lies in none the
+// guard knows of. Libraries loaded after the guard was installed are not
+// known; a fault in them during a guarded call is taken for the upload's.
+// The server loads none at run time.
+const ImageRange* ImageOf(uintptr_t pc) {
   for (int i = 0; i < image_range_count; ++i) {
     if (pc >= image_ranges[i].begin && pc < image_ranges[i].end) {
-      return image_ranges[i].cxx_library;
+      return &image_ranges[i];
     }
   }
-  return false;
-}
-
-bool InLoadedImage(uintptr_t pc) {
-  if (!image_ranges_complete) return true;
-  for (int i = 0; i < image_range_count; ++i) {
-    if (pc >= image_ranges[i].begin && pc < image_ranges[i].end) return true;
-  }
-  return false;
+  return nullptr;
 }
 
 std::mutex threads_mutex;
@@ -213,8 +205,9 @@ void OnFault(int signal, siginfo_t* info, void* context) {
     bool overflow = signal == SIGSEGV && guard->stack_low != 0 &&
                     address < guard->stack_low + 4096 &&
                     address + kOverflowZone > guard->stack_low;
-    bool wild = !in_upload && !InLoadedImage(pc);
-    bool cxx_library = !in_upload && !wild && InCxxLibrary(pc);
+    const ImageRange* image = in_upload ? nullptr : ImageOf(pc);
+    bool wild = !in_upload && image == nullptr && image_ranges_complete;
+    bool cxx_library = image != nullptr && image->cxx_library;
     if (in_upload || wild || cxx_library || guard->reading_upload_memory ||
         overflow) {
       guard->active = 0;

@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -164,25 +163,17 @@ void Guarded_free(void* block) {
 void* Guarded_realloc(void* block, size_t size) {
   if (block == nullptr) return Guarded_malloc(size);
   UploadHeap& heap = UploadHeap::Get();
-  size_t old_size = 0;
-  if (!heap.SizeOf(block, &old_size)) {
+  if (size == 0) {  // As glibc: the block is freed.
+    if (!heap.Free(block)) FailUploadCall(kBadRealloc);
+    return nullptr;
+  }
+  bool live = false;
+  void* moved = heap.Reallocate(block, size, &live);
+  if (!live) {
     FailUploadCall(kBadRealloc);
     return nullptr;
   }
-  if (size == 0) {  // As glibc: the block is freed.
-    heap.Free(block);
-    return nullptr;
-  }
-  if (size <= old_size && size > old_size / 2) return block;
-  void* moved = heap.Allocate(size);
-  if (moved == nullptr) return OrNoMemory(nullptr);
-  {
-    // Another thread of the upload may free the block meanwhile.
-    UploadMemoryScope scope;
-    memcpy(moved, block, std::min(old_size, size));
-  }
-  heap.Free(block);
-  return moved;
+  return OrNoMemory(moved);
 }
 
 // strdup and strndup, built from the guarded pieces so that no

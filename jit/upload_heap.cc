@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace ru {
 namespace {
@@ -138,21 +139,56 @@ void* UploadHeap::AllocateMapped(size_t size, size_t alignment, Block* block) {
 
 bool UploadHeap::Free(void* pointer) {
   Block block{};
+  if (!Take(pointer, &block)) return false;
+  Recycle(pointer, block);
+  return true;
+}
+
+void* UploadHeap::Reallocate(void* pointer, size_t size, bool* live) {
+  Block old{};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = live_.find(reinterpret_cast<uintptr_t>(pointer));
-    if (found == live_.end()) return false;
-    block = found->second;
+    *live = found != live_.end();
+    if (!*live) return nullptr;
+    old = found->second;
+    // Still fits without wasting more than half: it stays where it is.
+    if (size <= old.size && size > old.size / 2) return pointer;
+    // Out of the live set while it is copied, so that no other thread can
+    // free it meanwhile.
     live_.erase(found);
-    bytes_in_use_ -= block.size;
-    if (block.size_class >= 0) {
-      free_lists_[block.size_class].push_back(
-          reinterpret_cast<uintptr_t>(pointer));
-      return true;
-    }
+    bytes_in_use_ -= old.size;
+  }
+  void* moved = Allocate(size);
+  if (moved == nullptr) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_.emplace(reinterpret_cast<uintptr_t>(pointer), old);
+    bytes_in_use_ += old.size;
+    return nullptr;
+  }
+  std::memcpy(moved, pointer, std::min(old.size, size));
+  Recycle(pointer, old);
+  return moved;
+}
+
+bool UploadHeap::Take(void* pointer, Block* block) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = live_.find(reinterpret_cast<uintptr_t>(pointer));
+  if (found == live_.end()) return false;
+  *block = found->second;
+  live_.erase(found);
+  bytes_in_use_ -= block->size;
+  return true;
+}
+
+void UploadHeap::Recycle(void* pointer, const Block& block) {
+  if (block.size_class >= 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_lists_[block.size_class].push_back(
+        reinterpret_cast<uintptr_t>(pointer));
+    return;
   }
   Retire(block.mapping, block.mapping_bytes);
-  return true;
 }
 
 // A freed mapping is made inaccessible and its memory given back, but the

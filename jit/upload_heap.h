@@ -51,6 +51,13 @@ class UploadHeap {
   // block of this heap.
   bool Free(void* block);
 
+  // realloc's work: a block of at least `size` bytes holding what `block`
+  // held (`block` itself when it still fits), or nullptr when memory is
+  // exhausted, `block` then staying as it was. `*live` is false, and
+  // nothing changes, when `block` is not a live block of this heap. `size`
+  // must not be 0.
+  void* Reallocate(void* block, size_t size, bool* live);
+
   // Sets `*size` to the usable size of `block`; false when `block` is not
   // a live block of this heap.
   bool SizeOf(void* block, size_t* size);
@@ -73,6 +80,11 @@ class UploadHeap {
 
   void* AllocateSmall(int size_class);
   void* AllocateMapped(size_t size, size_t alignment, Block* block);
+  // Removes a live block from the live set into `*block`; false if
+  // `pointer` is not one.
+  bool Take(void* pointer, Block* block);
+  // Makes a taken block's memory available again.
+  void Recycle(void* pointer, const Block& block);
   void Retire(uintptr_t mapping, size_t bytes);
   // A retired mapping of exactly `bytes`, no longer retired; 0 if none.
   uintptr_t TakeRetired(size_t bytes);

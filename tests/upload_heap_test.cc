@@ -74,6 +74,22 @@ TEST(UploadHeapTest, FreedLargeBlockStaysReservedAndInaccessible) {
   EXPECT_TRUE(heap.Free(again));
 }
 
+TEST(UploadHeapTest, ReallocateKeepsTheContentsAndRefusesStrangers) {
+  UploadHeap& heap = UploadHeap::Get();
+  char* block = static_cast<char*>(heap.Allocate(32));
+  ASSERT_NE(block, nullptr);
+  std::memcpy(block, "thirty-one bytes and a zero ...", 32);
+  bool live = false;
+  char* grown = static_cast<char*>(heap.Reallocate(block, 10000, &live));
+  ASSERT_TRUE(live);
+  ASSERT_NE(grown, nullptr);
+  EXPECT_STREQ(grown, "thirty-one bytes and a zero ...");
+  EXPECT_FALSE(heap.Free(block)) << "the old block went with the move";
+  EXPECT_EQ(heap.Reallocate(block, 64, &live), nullptr);
+  EXPECT_FALSE(live);
+  EXPECT_TRUE(heap.Free(grown));
+}
+
 TEST(UploadHeapTest, AlignmentsAreHonoured) {
   UploadHeap& heap = UploadHeap::Get();
   for (size_t alignment : {8, 16, 64, 4096, 65536}) {
