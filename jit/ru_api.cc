@@ -26,18 +26,18 @@ thread_local CallFrame current_frame;
 // up to 256 KiB from either still faults inside it.
 constexpr size_t kHandleRegionBytes = 1 << 20;
 
-uintptr_t HandleRegion() {
-  static const uintptr_t region = [] {
-    void* reserved = mmap(nullptr, kHandleRegionBytes, PROT_NONE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (reserved == MAP_FAILED) {
-      std::perror("reserving the address range of the call handles");
-      std::abort();
-    }
-    return reinterpret_cast<uintptr_t>(reserved);
-  }();
-  return region;
+uintptr_t ReserveHandleRegion() {
+  void* reserved = mmap(nullptr, kHandleRegionBytes, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserved == MAP_FAILED) {
+    std::perror("reserving the address range of the call handles");
+    std::abort();
+  }
+  return reinterpret_cast<uintptr_t>(reserved);
 }
+
+// Reserved as the program starts, so that a call pays no check for it.
+const uintptr_t handle_region = ReserveHandleRegion();
 
 // The result object of the call in progress if `out` is its handle (or
 // itself); otherwise records the misuse on that object (when there is one)
@@ -71,13 +71,12 @@ const char* ContainerName(char kind) {
 }  // namespace
 
 const ru_args* UploadArgsHandle() {
-  return reinterpret_cast<const ru_args*>(HandleRegion() +
+  return reinterpret_cast<const ru_args*>(handle_region +
                                           kHandleRegionBytes / 4);
 }
 
 ru_json* UploadOutHandle() {
-  return reinterpret_cast<ru_json*>(HandleRegion() +
-                                    kHandleRegionBytes / 4 * 3);
+  return reinterpret_cast<ru_json*>(handle_region + kHandleRegionBytes / 4 * 3);
 }
 
 ScopedCallFrame::ScopedCallFrame(const ru_args* args, ru_json* out)

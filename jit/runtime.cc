@@ -6,7 +6,6 @@
 #include <cctype>
 #include <chrono>
 
-#include "jit/call_frame.h"
 #include "jit/call_guard.h"
 #include "jit/compile_helper.h"
 #include "jit/fault_injection.h"
@@ -90,8 +89,6 @@ Status Runtime::Impl::Init(std::vector<std::string>* notes) {
 
   code_map_ = std::make_unique<CodeMap>();
   InstallCallGuard(code_map_.get(), options_.call_timeout_ms);
-  // The handles' region is reserved now, not on the first call.
-  UploadArgsHandle();
   SetUnsafeInterruptReporter(options_.report_warning);
   auto engine_or_err = Engine::Create(offered_, code_map_.get());
   if (!engine_or_err) {
