@@ -282,7 +282,7 @@ void BM_GuardedLibraryStrlen(benchmark::State& state) {
 }
 
 // A 64-byte malloc and its free through pointers, as JIT code calls them:
-// the C library's own, and the replacements that track uploads' blocks.
+// the C library's own, and the upload heap's replacements.
 void MallocFreeThrough(benchmark::State& state, void* (*malloc_fn)(size_t),
                        void (*free_fn)(void*)) {
   for (auto _ : state) {
